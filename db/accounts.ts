@@ -1,0 +1,79 @@
+// Agencies and user accounts: who may sign on, for which ORI, in which role.
+import type { Database } from './database.ts';
+import { hashPassword, passwordProblem } from './passwords.ts';
+
+export const ROLES = ['OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK', 'JUDGE', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+export const AGENCY_KINDS = ['COURT', 'LAW', 'SHERIFF'] as const;
+export type AgencyKind = (typeof AGENCY_KINDS)[number];
+
+export const ORI_PATTERN = /^[A-Z]{2}[A-Z0-9]{7}$/;
+export const USER_NAME_PATTERN = /^[A-Z0-9._-]{1,30}$/;
+
+export class AccountError extends Error {}
+
+export interface Agency {
+  ori: string;
+  name: string;
+  kind: AgencyKind;
+}
+
+export interface UserAccount {
+  id: number;
+  name: string;
+  role: Role;
+  ori: string;
+  passwordHash: string;
+  totpSecret: string | null;
+  lockedAt: Date | null;
+}
+
+export async function addAgency(db: Database, a: Agency & { carposCode?: string }): Promise<void> {
+  if (!ORI_PATTERN.test(a.ori)) throw new AccountError(`ORI ${a.ori} is not of the form AA9999999`);
+  const r = await db.query(
+    `INSERT INTO agencies (ori, name, kind, carpos_code) VALUES ($1, $2, $3, $4) ON CONFLICT (ori) DO NOTHING`,
+    [a.ori, a.name, a.kind, a.carposCode ?? null],
+  );
+  if (r.rowCount === 0) throw new AccountError(`agency ${a.ori} already exists`);
+}
+
+export async function findAgency(db: Database, ori: string): Promise<Agency | undefined> {
+  const { rows } = await db.query<Agency & Record<string, unknown>>(`SELECT ori, name, kind FROM agencies WHERE ori = $1`, [ori]);
+  return rows[0];
+}
+
+export async function addUser(
+  db: Database,
+  u: { name: string; role: Role; ori: string; password: string; totpSecret?: string },
+): Promise<{ id: number }> {
+  const name = u.name.toUpperCase();
+  if (!USER_NAME_PATTERN.test(name)) throw new AccountError('user name: 1-30 letters, digits, dot, underscore or hyphen');
+  const problem = passwordProblem(u.password, name);
+  if (problem) throw new AccountError(problem);
+  if (!(await findAgency(db, u.ori))) throw new AccountError(`no agency ${u.ori}; add it first with 'ccpor agency add'`);
+  const hash = await hashPassword(u.password);
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO users (name, role, ori, password_hash, totp_secret) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (name) DO NOTHING RETURNING id::int AS id`,
+    [name, u.role, u.ori, hash, u.totpSecret ?? null],
+  );
+  if (!rows[0]) throw new AccountError(`user ${name} already exists`);
+  return rows[0];
+}
+
+export async function findUser(db: Database, name: string): Promise<UserAccount | undefined> {
+  const { rows } = await db.query<{
+    id: number; name: string; role: Role; ori: string; password_hash: string; totp_secret: string | null; locked_at: Date | null;
+  }>(
+    `SELECT id::int AS id, name, role, ori, password_hash, totp_secret, locked_at FROM users WHERE name = $1`,
+    [name.toUpperCase()],
+  );
+  const r = rows[0];
+  return r && { id: r.id, name: r.name, role: r.role, ori: r.ori, passwordHash: r.password_hash, totpSecret: r.totp_secret, lockedAt: r.locked_at };
+}
+
+/** Releases a locked user and forgets their failed attempts. False when there is no such user. */
+export async function unlockUser(db: Database, name: string): Promise<boolean> {
+  const r = await db.query(`UPDATE users SET locked_at = NULL, failures_since = now() WHERE name = $1`, [name.toUpperCase()]);
+  return r.rowCount > 0;
+}

@@ -1,0 +1,158 @@
+// The shared cache: Redis through ioredis, for any number of service processes.
+//
+// Layout, per bucket B (hash tags keep both keys of a bucket in one Cluster slot):
+//   <prefix>g:{B}  generation counter, bumped by every invalidation (kept a day)
+//   <prefix>c:{B}  hash of answers, field = the inquiry
+//
+// Redis failing never fails an inquiry: lookups return null (ask the database) and one log line
+// says the cache is down, one more when it is back. An invalidation that could not be delivered
+// is kept and retried, and until it is delivered this process does not read the cache at all.
+import { Redis } from 'ioredis';
+import type { Logger } from '../../src/log.ts';
+import type { CacheLookup, InquiryCache } from './cache.ts';
+
+const GENERATION_TTL_SECONDS = 86_400;
+
+// Store only if the generation is still the one the reader saw.
+const PUT_IF_CURRENT = `
+local g = redis.call('GET', KEYS[1]) or '0'
+if g == ARGV[1] then
+  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+  return 1
+end
+return 0`;
+
+// Bump the generation and drop the answers in one step: no reader can slip between them.
+const INVALIDATE = `
+redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+return 1`;
+
+export interface RedisCacheOptions {
+  url: string;
+  prefix: string;
+  ttlSeconds: number;
+  log: Logger;
+  commandTimeoutMs?: number;
+}
+
+type CacheRedis = Redis & {
+  putIfCurrent(g: string, c: string, gen: string, field: string, value: string, ttl: number): Promise<number>;
+  invalidateBucket(g: string, c: string, ttl: number): Promise<number>;
+};
+
+export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
+  const log = opts.log.child({ component: 'cache' });
+  const redis = new Redis(opts.url, {
+    // A cache must fail fast: no queue of commands waiting for a dead server.
+    enableOfflineQueue: false,
+    commandTimeout: opts.commandTimeoutMs ?? 300,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2_000,
+    retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
+    lazyConnect: false,
+  }) as CacheRedis;
+  redis.defineCommand('putIfCurrent', { numberOfKeys: 2, lua: PUT_IF_CURRENT });
+  redis.defineCommand('invalidateBucket', { numberOfKeys: 2, lua: INVALIDATE });
+
+  const gKey = (b: string) => `${opts.prefix}g:{${b}}`;
+  const cKey = (b: string) => `${opts.prefix}c:{${b}}`;
+  const pending = new Set<string>();
+  let down = false;
+  let closed = false;
+
+  const markDown = (reason: string) => {
+    if (down || closed) return;
+    down = true;
+    log.warn({ reason }, 'redis cache unavailable: answering inquiries from the database');
+  };
+  redis.on('error', (err: Error) => markDown(err.message));
+  redis.on('close', () => markDown('connection closed'));
+  redis.on('ready', () => void recover());
+
+  const usable = () => !closed && !down && redis.status === 'ready' && pending.size === 0;
+
+  async function sendInvalidations(buckets: readonly string[]): Promise<string[]> {
+    const failed: string[] = [];
+    const pipe = redis.pipeline();
+    for (const b of buckets) (pipe as unknown as CacheRedis).invalidateBucket(gKey(b), cKey(b), GENERATION_TTL_SECONDS);
+    try {
+      const results = (await pipe.exec()) ?? [];
+      results.forEach(([err], i) => err && failed.push(buckets[i]!));
+      if (results.length < buckets.length) failed.push(...buckets.slice(results.length));
+    } catch {
+      failed.push(...buckets);
+    }
+    return failed;
+  }
+
+  // Delivers deferred invalidations, then trusts the cache again once Redis answers.
+  let recovering = false;
+  async function recover(): Promise<void> {
+    if (recovering || closed || redis.status !== 'ready') return;
+    recovering = true;
+    try {
+      if (pending.size > 0) {
+        const batch = [...pending];
+        const failed = new Set(await sendInvalidations(batch));
+        for (const b of batch) if (!failed.has(b)) pending.delete(b);
+      }
+      if (down && pending.size === 0) {
+        await redis.ping();
+        down = false;
+        log.info('redis cache available again');
+      }
+    } catch {
+      // still down; the next tick tries again
+    } finally {
+      recovering = false;
+    }
+  }
+
+  // Retry even when no 'ready' event comes (a command timed out on a live connection).
+  const retryTimer = setInterval(() => void recover(), 1_000);
+  retryTimer.unref();
+
+  return {
+    kind: 'redis',
+    async get(bucket, field): Promise<CacheLookup | null> {
+      if (!usable()) return null;
+      try {
+        const res = await redis.pipeline().hget(cKey(bucket), field).get(gKey(bucket)).exec();
+        if (!res || res.some(([err]) => err)) return null;
+        return { value: (res[0]![1] as string | null) ?? undefined, generation: (res[1]![1] as string | null) ?? '0' };
+      } catch (err) {
+        markDown((err as Error).message);
+        return null;
+      }
+    },
+    async put(bucket, field, value, generation) {
+      if (!usable()) return;
+      try {
+        await redis.putIfCurrent(gKey(bucket), cKey(bucket), generation, field, value, opts.ttlSeconds);
+      } catch (err) {
+        markDown((err as Error).message);
+      }
+    },
+    async invalidate(buckets) {
+      if (buckets.length === 0) return;
+      if (redis.status !== 'ready') {
+        for (const b of buckets) pending.add(b);
+        markDown('invalidation deferred');
+        return;
+      }
+      const failed = await sendInvalidations(buckets);
+      if (failed.length > 0) {
+        for (const b of failed) pending.add(b);
+        markDown('invalidation deferred');
+      }
+    },
+    async close() {
+      closed = true;
+      clearInterval(retryTimer);
+      redis.disconnect();
+    },
+  };
+}

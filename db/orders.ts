@@ -1,0 +1,111 @@
+// What an order is, as the registry hands it out and takes it in. Plain data; the protocol layer
+// validates inbound fields before anything here sees them.
+import type { OrderStatus } from './status.ts';
+
+export const ORDER_TYPES = [
+  'EPO', 'DVTRO', 'DVRO', 'CHTRO', 'CHRO', 'EATRO', 'EARO', 'WVTRO',
+  'WVRO', 'SVTRO', 'SVRO', 'GVEPO', 'GVTRO', 'GVRO', 'CPO', 'JVRO', 'OOS',
+] as const;
+export type OrderType = (typeof ORDER_TYPES)[number];
+
+export type Sex = 'M' | 'F' | 'X' | 'U';
+export type Race = 'A' | 'B' | 'I' | 'W' | 'U';
+export type ServiceMethod = 'PERSONAL' | 'VERBAL' | 'COURT' | 'MAIL';
+
+/** Who did something: the signed-on user and the ORI they acted for. */
+export interface Actor {
+  user: string;
+  ori: string;
+}
+
+export interface RestrainedPersonInput {
+  name: string; // LAST, FIRST MIDDLE SUFFIX
+  dob: string; // CCYYMMDD
+  sex: Sex;
+  race: Race;
+  height?: string;
+  weight?: number;
+  eyes?: string;
+  hair?: string;
+  oln?: string;
+  ols?: string;
+  aliases?: { name: string; dob?: string }[];
+}
+
+export interface ProtectedPersonInput {
+  name: string;
+  dob: string;
+  sex: Sex;
+  race?: Race;
+}
+
+export interface ServiceInput {
+  sdt: string; // CCYYMMDDHHMM
+  shw: ServiceMethod;
+  svb?: string;
+}
+
+export interface OrderEntry {
+  typ: OrderType;
+  cti: string;
+  oca: string;
+  isd: string;
+  exp: string; // CCYYMMDD or 'NONEXP'
+  pco: string[];
+  dst?: number;
+  brady?: 'Y' | 'N' | 'U';
+  mis?: string;
+  restrained: RestrainedPersonInput;
+  protected: ProtectedPersonInput[];
+  service?: ServiceInput;
+}
+
+export interface ProtectedPerson {
+  name: string;
+  sex: Sex | null;
+  race: Race | null;
+  dob: string;
+}
+
+/** An order as every answer shows it. `status` is already the effective status. */
+export interface OrderRecord {
+  id: number;
+  pno: string;
+  fcn: string | null;
+  typ: OrderType;
+  status: OrderStatus;
+  cti: string;
+  oca: string;
+  isd: string;
+  exp: string; // CCYYMMDD or NONEXP
+  pco: string[];
+  dst: number | null;
+  brady: 'Y' | 'N' | 'U';
+  mis: string | null;
+  version: number;
+  restrained: {
+    name: string;
+    sex: Sex | null;
+    race: Race | null;
+    dob: string;
+    height: string | null;
+    weight: number | null;
+    eyes: string | null;
+    hair: string | null;
+    oln: string | null;
+    ols: string | null;
+    aliases: string[];
+  };
+  protected: ProtectedPerson[];
+  service: { sdt: string; shw: ServiceMethod; svb: string | null } | null;
+  images: number;
+  /** For name inquiries: E the same name, P a name that sounds the same. */
+  match?: 'E' | 'P';
+}
+
+export class OrderNotFoundError extends Error {
+  constructor(readonly pno: string) {
+    super(`no order ${pno}`);
+    this.name = 'OrderNotFoundError';
+  }
+}

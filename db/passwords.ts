@@ -1,0 +1,53 @@
+// Passwords are kept only as scrypt hashes (a memory-hard key-derivation function), salted,
+// with their parameters in the stored string so they can be raised later.
+import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+
+const scrypt = (pw: string, salt: Buffer, len: number, o: ScryptOptions) =>
+  new Promise<Buffer>((resolve, reject) => scryptCb(pw, salt, len, o, (e, k) => (e ? reject(e) : resolve(k))));
+
+const N = 2 ** 15;
+const R = 8;
+const P = 1;
+const KEY_LENGTH = 32;
+const maxmem = (n: number, r: number) => 256 * n * r; // twice what scrypt needs
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(password, salt, KEY_LENGTH, { N, r: R, p: P, maxmem: maxmem(N, R) });
+  return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [alg, n, r, p, salt, key] = stored.split('$');
+  if (alg !== 'scrypt' || !n || !r || !p || !salt || !key) return false;
+  const expected = Buffer.from(key, 'base64');
+  const actual = await scrypt(password, Buffer.from(salt, 'base64'), expected.length, {
+    N: Number(n), r: Number(r), p: Number(p), maxmem: maxmem(Number(n), Number(r)),
+  });
+  return timingSafeEqual(actual, expected);
+}
+
+/** A hash no password matches: compared against for unknown users so timing reveals nothing. */
+export const DUMMY_HASH = `scrypt$${N}$${R}$${P}$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=`;
+
+let common: Set<string> | undefined;
+function commonPasswords(): Set<string> {
+  common ??= new Set(
+    readFileSync(new URL('./common-passwords.txt', import.meta.url), 'utf8')
+      .split('\n')
+      .map((l) => l.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  return common;
+}
+
+/** CJIS IA-5: at least 8 characters, not the user name, not a commonly used password. */
+export function passwordProblem(password: string, userName: string): string | undefined {
+  if (password.length < 8) return 'password must have at least 8 characters';
+  if (password.length > 128) return 'password must have at most 128 characters';
+  const lower = password.toLowerCase();
+  if (lower.includes(userName.toLowerCase())) return 'password must not contain the user name';
+  if (commonPasswords().has(lower)) return 'password is on the list of commonly used passwords';
+  return undefined;
+}

@@ -1,0 +1,472 @@
+// The registry: functions named after what users ask of it. Inquiries go through the cache
+// (cache-aside, see db/cache/cache.ts); writes are single transactions that invalidate every
+// cached answer they touch before they return, so an acknowledged write is seen by every
+// inquiry that follows it, on this process or any other sharing the database and Redis.
+import { randomUUID } from 'node:crypto';
+import type { InquiryCache } from './cache/cache.ts';
+import { bucket, bucketsOf, type OrderKeys } from './buckets.ts';
+import type { Database, Queryable } from './database.ts';
+import { toIsoDate } from './dates.ts';
+import { nameKeys, parseName, phoneticBase } from './names.ts';
+import {
+  OrderNotFoundError,
+  type Actor,
+  type OrderEntry,
+  type OrderRecord,
+  type ServiceInput,
+  type Sex,
+} from './orders.ts';
+import { pnoFromSequence } from './pno.ts';
+import { effectiveStatus, type OrderStatus } from './status.ts';
+
+export interface RegistryOptions {
+  db: Database;
+  cache: InquiryCache;
+  /** The clock that decides what has expired; tests pass their own. */
+  now?: () => Date;
+  timeZone?: string;
+}
+
+export interface InquiryOptions {
+  /** HST/Y: include EXPIRED, CLEARED and CANCELLED orders. */
+  includeInactive?: boolean;
+}
+
+export interface NameInquiry extends InquiryOptions {
+  name: string;
+  dob: string;
+  sex?: Sex;
+}
+
+/** An order as stored and cached: status is the stored one, made effective at answer time. */
+type StoredOrder = Omit<OrderRecord, 'status'> & { status: OrderStatus };
+
+// One query per inquiry: a `hits` CTE (order_id, match) chosen by the inquiry form, then the
+// whole record of each hit. $1 is always "include inactive".
+const recordsFor = (hits: string) => `
+WITH ${hits}
+SELECT o.id::int AS id, o.pno, o.fcn, o.typ, o.status, o.cti, o.oca,
+       to_char(o.isd, 'YYYYMMDD') AS isd, to_char(o.exp, 'YYYYMMDD') AS exp, o.nonexp,
+       o.pco, o.dst, o.brady, o.mis, o.version,
+       p.name_norm, p.sex, p.race, to_char(p.dob, 'YYYYMMDD') AS dob, p.height, p.weight,
+       p.eyes, p.hair, p.oln, p.ols,
+       (SELECT coalesce(json_agg(a.name_norm ORDER BY a.id), '[]'::json)
+          FROM person_aliases a WHERE a.person_id = p.id) AS aliases,
+       (SELECT coalesce(json_agg(json_build_object('name', pp.name_norm, 'sex', pp.sex, 'race', pp.race,
+                                                   'dob', to_char(pp.dob, 'YYYYMMDD')) ORDER BY pp.seq), '[]'::json)
+          FROM protected_persons pp WHERE pp.order_id = o.id) AS protected,
+       (SELECT json_build_object('sdt', s.served_at, 'shw', s.how, 'svb', s.served_by)
+          FROM services s WHERE s.order_id = o.id ORDER BY s.id DESC LIMIT 1) AS service,
+       (SELECT count(*)::int FROM order_images i WHERE i.order_id = o.id) AS images,
+       h.match
+  FROM hits h
+  JOIN orders o ON o.id = h.order_id
+  JOIN persons p ON p.order_id = o.id
+ WHERE $1::boolean OR o.status = 'ACTIVE'`;
+
+// Name + DOB against a table of names (persons, person_aliases or protected_persons).
+// $2 dob, $3 last, $4 first, $5 middle, $6 suffix, $7 NYSIIS, $8 letters for Double Metaphone,
+// $9 sex to exclude others of ('' for none).
+const nameCandidates = (table: string, alias: string, orderIdExpr: string, join: string, sexCol: string) => `
+SELECT ${orderIdExpr} AS order_id,
+       (${alias}.last_name = $3::text AND ${alias}.first_name = $4::text
+        AND ($5::text = '' OR ${alias}.middle_name = '' OR left(${alias}.middle_name, 1) = left($5::text, 1))
+        AND ($6::text = '' OR ${alias}.suffix = '' OR ${alias}.suffix = $6::text)) AS exact
+  FROM ${table} ${alias} ${join}
+ WHERE ${alias}.dob = $2::date
+   AND ($4::text = '' OR ${alias}.first_initial = left($4::text, 1))
+   AND (${alias}.last_name = $3::text OR ${alias}.last_nysiis = $7::text OR ${alias}.last_dmeta = dmetaphone($8::text))
+   AND ($9::text = '' OR ${sexCol} IS NULL OR ${sexCol} = 'U' OR ${sexCol} = $9::text)`;
+
+const byMatch = (candidates: string) => `
+cand AS (${candidates}),
+hits AS (SELECT order_id, CASE WHEN bool_or(exact) THEN 'E' ELSE 'P' END AS match FROM cand GROUP BY order_id)`;
+
+const SQL = {
+  restrained: recordsFor(
+    byMatch(
+      nameCandidates('persons', 'n', 'n.order_id', '', 'n.sex') +
+        '\nUNION ALL\n' +
+        nameCandidates('person_aliases', 'n', 'p2.order_id', 'JOIN persons p2 ON p2.id = n.person_id', 'p2.sex'),
+    ),
+  ),
+  protected: recordsFor(byMatch(nameCandidates('protected_persons', 'n', 'n.order_id', '', 'n.sex'))),
+  pno: recordsFor(`hits AS (SELECT id AS order_id, NULL::text AS match FROM orders WHERE pno = $2::text)`),
+  fcn: recordsFor(`hits AS (SELECT id AS order_id, NULL::text AS match FROM orders WHERE fcn = $2::text)`),
+  licence: recordsFor(
+    `hits AS (SELECT order_id, NULL::text AS match FROM persons WHERE oln = $2::text AND ols = $3::text)`,
+  ),
+  courtCase: recordsFor(
+    `hits AS (SELECT id AS order_id, NULL::text AS match FROM orders WHERE cti = $2::text AND oca = $3::text)`,
+  ),
+  orderKeys: `
+SELECT o.pno, o.fcn, o.cti, o.oca, p.oln, p.ols,
+       array(SELECT DISTINCT to_char(d, 'YYYYMMDD') FROM unnest(array[p.dob] || array(SELECT a.dob FROM person_aliases a WHERE a.person_id = p.id)) d) AS restrained_dobs,
+       array(SELECT DISTINCT to_char(pp.dob, 'YYYYMMDD') FROM protected_persons pp WHERE pp.order_id = o.id) AS protected_dobs
+  FROM orders o JOIN persons p ON p.order_id = o.id
+ WHERE o.id = $1`,
+};
+
+interface RecordRow {
+  id: number;
+  pno: string;
+  fcn: string | null;
+  typ: OrderRecord['typ'];
+  status: OrderStatus;
+  cti: string;
+  oca: string;
+  isd: string;
+  exp: string | null;
+  nonexp: boolean;
+  pco: string[];
+  dst: number | null;
+  brady: OrderRecord['brady'];
+  mis: string | null;
+  version: number;
+  name_norm: string;
+  sex: Sex | null;
+  race: OrderRecord['restrained']['race'];
+  dob: string;
+  height: string | null;
+  weight: number | null;
+  eyes: string | null;
+  hair: string | null;
+  oln: string | null;
+  ols: string | null;
+  aliases: string[];
+  protected: OrderRecord['protected'];
+  service: OrderRecord['service'];
+  images: number;
+  match: 'E' | 'P' | null;
+  [k: string]: unknown;
+}
+
+function toStored(r: RecordRow): StoredOrder {
+  const o: StoredOrder = {
+    id: r.id,
+    pno: r.pno,
+    fcn: r.fcn,
+    typ: r.typ,
+    status: r.status,
+    cti: r.cti,
+    oca: r.oca,
+    isd: r.isd,
+    exp: r.nonexp ? 'NONEXP' : (r.exp ?? 'NONEXP'),
+    pco: r.pco,
+    dst: r.dst,
+    brady: r.brady,
+    mis: r.mis,
+    version: r.version,
+    restrained: {
+      name: r.name_norm,
+      sex: r.sex,
+      race: r.race,
+      dob: r.dob,
+      height: r.height,
+      weight: r.weight,
+      eyes: r.eyes,
+      hair: r.hair,
+      oln: r.oln,
+      ols: r.ols,
+      aliases: r.aliases,
+    },
+    protected: r.protected,
+    service: r.service,
+    images: r.images,
+  };
+  if (r.match) o.match = r.match;
+  return o;
+}
+
+export class Registry {
+  readonly db: Database;
+  readonly cache: InquiryCache;
+  private readonly now: () => Date;
+  private readonly timeZone: string;
+
+  constructor(opts: RegistryOptions) {
+    this.db = opts.db;
+    this.cache = opts.cache;
+    this.now = opts.now ?? (() => new Date());
+    this.timeZone = opts.timeZone ?? 'America/Los_Angeles';
+  }
+
+  // ---- Inquiries (ICD 4) ----------------------------------------------------------------------
+
+  /** QPO by NAM + DOB (+ SEX): exact and phonetic matches on the name and the aliases. */
+  findOrdersForRestrainedPerson(q: NameInquiry): Promise<OrderRecord[]> {
+    const n = parseName(q.name);
+    const hst = !!q.includeInactive;
+    return this.inquire(bucket.restrainedDob(q.dob), `n|${hst}|${q.sex ?? ''}|${q.name}`, () =>
+      this.records(SQL.restrained, [hst, ...this.nameParams(q.name, q.dob), q.sex && q.sex !== 'U' ? q.sex : '']),
+      hst,
+    );
+  }
+
+  /** QPO by PPN + PPB: the orders that protect that person. */
+  findOrdersForProtectedPerson(q: NameInquiry): Promise<OrderRecord[]> {
+    const hst = !!q.includeInactive;
+    return this.inquire(bucket.protectedDob(q.dob), `n|${hst}|${q.sex ?? ''}|${q.name}`, () =>
+      this.records(SQL.protected, [hst, ...this.nameParams(q.name, q.dob), q.sex && q.sex !== 'U' ? q.sex : '']),
+      hst,
+    );
+  }
+
+  findOrderByPno(pno: string, o: InquiryOptions = {}): Promise<OrderRecord[]> {
+    const hst = !!o.includeInactive;
+    return this.inquire(bucket.pno(pno), `${hst}`, () => this.records(SQL.pno, [hst, pno]), hst);
+  }
+
+  findOrderByFcn(fcn: string, o: InquiryOptions = {}): Promise<OrderRecord[]> {
+    const hst = !!o.includeInactive;
+    return this.inquire(bucket.fcn(fcn), `${hst}`, () => this.records(SQL.fcn, [hst, fcn]), hst);
+  }
+
+  findOrdersByLicence(oln: string, ols: string, o: InquiryOptions = {}): Promise<OrderRecord[]> {
+    const hst = !!o.includeInactive;
+    return this.inquire(bucket.licence(oln, ols), `${hst}`, () => this.records(SQL.licence, [hst, oln, ols]), hst);
+  }
+
+  findOrdersByCase(oca: string, cti: string, o: InquiryOptions = {}): Promise<OrderRecord[]> {
+    const hst = !!o.includeInactive;
+    return this.inquire(bucket.courtCase(cti, oca), `${hst}`, () => this.records(SQL.courtCase, [hst, cti, oca]), hst);
+  }
+
+  // ---- Writes ---------------------------------------------------------------------------------
+
+  /** EPO: enters an order with its persons (and service, when given) in one transaction. */
+  async enterOrder(entry: OrderEntry, actor: Actor): Promise<{ id: number; pno: string }> {
+    const entered = await this.db.transaction(async (tx) => {
+      const seq = await tx.query<{ n: string }>(`SELECT nextval('pno_seq')::text AS n`);
+      const pno = pnoFromSequence(seq.rows[0]!.n);
+      const nonexp = entry.exp === 'NONEXP';
+      const ins = await tx.query<{ id: number }>(
+        `INSERT INTO orders (pno, typ, cti, oca, isd, exp, nonexp, pco, dst, brady, mis, entered_by, entered_ori)
+         VALUES ($1, $2, $3, $4, $5::date, $6::date, $7, $8::text[], $9, $10, $11, $12, $13) RETURNING id::int AS id`,
+        [
+          pno, entry.typ, entry.cti, entry.oca, toIsoDate(entry.isd), nonexp ? null : toIsoDate(entry.exp), nonexp,
+          entry.pco, entry.dst ?? null, entry.brady ?? 'U', entry.mis ?? null, actor.user, actor.ori,
+        ],
+      );
+      const orderId = ins.rows[0]!.id;
+      const r = entry.restrained;
+      const rn = parseName(r.name);
+      const rk = nameKeys(rn);
+      const person = await tx.query<{ id: number }>(
+        `INSERT INTO persons (order_id, last_name, first_name, middle_name, suffix, name_norm, first_initial, last_nysiis,
+                              dob, sex, race, height, weight, eyes, hair, oln, ols)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id::int AS id`,
+        [
+          orderId, rn.last, rn.first, rn.middle, rn.suffix, rk.nameNorm, rk.firstInitial, rk.lastNysiis,
+          toIsoDate(r.dob), r.sex, r.race, r.height ?? null, r.weight ?? null, r.eyes ?? null, r.hair ?? null,
+          r.oln ?? null, r.ols ?? null,
+        ],
+      );
+      const personId = person.rows[0]!.id;
+      if (r.aliases?.length) await insertNames(tx, 'person_aliases', 'person_id', personId, r.aliases.map((a) => ({ ...a, dob: a.dob ?? r.dob })));
+      await insertNames(tx, 'protected_persons', 'order_id', orderId, entry.protected);
+      if (entry.service) await insertService(tx, orderId, entry.service, actor);
+      await appendHistory(tx, orderId, 1, 'ENTER', actor, { ...entry, pno });
+      await queueForCarpos(tx, orderId, 'ENTER', { pno, ...entry });
+      return { id: orderId, pno };
+    });
+    await this.cache.invalidate(
+      bucketsOf({
+        pno: entered.pno,
+        fcn: null,
+        cti: entry.cti,
+        oca: entry.oca,
+        restrainedDobs: [entry.restrained.dob, ...(entry.restrained.aliases ?? []).map((a) => a.dob ?? entry.restrained.dob)],
+        protectedDobs: entry.protected.map((p) => p.dob),
+        oln: entry.restrained.oln ?? null,
+        ols: entry.restrained.ols ?? null,
+      }),
+    );
+    return entered;
+  }
+
+  /** SPO: records service of an order. Throws OrderNotFoundError for an unknown PNO. */
+  async recordService(pno: string, service: ServiceInput, actor: Actor): Promise<{ pno: string; version: number }> {
+    const { version } = await this.changeOrder(pno, actor, 'SERVE', async (tx, order) => {
+      await insertService(tx, order.id, service, actor);
+      return { service: [null, service] };
+    });
+    return { pno, version };
+  }
+
+  /** DOJ accepted the entry: keeps the FCN it assigned, shown in every answer from now on. */
+  async recordFcn(pno: string, fcn: string, actor: Actor): Promise<void> {
+    await this.changeOrder(pno, actor, 'FCN', async (tx, order) => {
+      await tx.query(`UPDATE orders SET fcn = $2 WHERE id = $1`, [order.id, fcn]);
+      return { fcn: [order.fcn, fcn] };
+    }, false);
+  }
+
+  /** CPO (the court terminated the order) or XPO (entered in error). */
+  async endOrder(pno: string, status: 'CLEARED' | 'CANCELLED', actor: Actor, reason?: string): Promise<{ version: number }> {
+    return this.changeOrder(pno, actor, status === 'CLEARED' ? 'CLEAR' : 'CANCEL', async (tx, order) => {
+      await tx.query(`UPDATE orders SET status = $2 WHERE id = $1`, [order.id, status]);
+      return { status: [order.status, status], ...(reason ? { reason } : {}) };
+    });
+  }
+
+  /**
+   * One change to one order, in one transaction: lock it, apply, bump the version, append the
+   * history (and the CARPOS outbox row), then invalidate every cached answer it was or is in.
+   */
+  private async changeOrder(
+    pno: string,
+    actor: Actor,
+    action: 'FCN' | 'CLEAR' | 'CANCEL' | 'SERVE',
+    apply: (tx: Queryable, order: { id: number; version: number; status: OrderStatus; fcn: string | null }) => Promise<Record<string, unknown>>,
+    toCarpos = true,
+  ): Promise<{ version: number }> {
+    const { version, keys } = await this.db.transaction(async (tx) => {
+      const found = await tx.query<{ id: number; version: number; status: OrderStatus; fcn: string | null }>(
+        `SELECT id::int AS id, version, status, fcn FROM orders WHERE pno = $1 FOR UPDATE`,
+        [pno],
+      );
+      const order = found.rows[0];
+      if (!order) throw new OrderNotFoundError(pno);
+      const before = await orderKeys(tx, order.id);
+      const changes = await apply(tx, order);
+      const version = order.version + 1;
+      await tx.query(`UPDATE orders SET version = $2, updated_at = now() WHERE id = $1`, [order.id, version]);
+      await appendHistory(tx, order.id, version, action, actor, changes);
+      if (toCarpos) await queueForCarpos(tx, order.id, action, { pno, ...(action === 'SERVE' ? (changes.service as unknown[])[1] as object : changes) });
+      const after = await orderKeys(tx, order.id);
+      return { version, keys: [...bucketsOf(before), ...bucketsOf(after)] };
+    });
+    await this.cache.invalidate([...new Set(keys)]);
+    return { version };
+  }
+
+  /** The history of an order, oldest first. */
+  async orderHistory(pno: string): Promise<{ version: number; action: string; user: string; ori: string; at: string; changes: unknown }[]> {
+    const { rows } = await this.db.query<{ version: number; action: string; user: string; ori: string; at: string; changes: unknown }>(
+      `SELECT h.version, h.action, h.actor_user AS "user", h.actor_ori AS ori,
+              to_char(h.at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISS') AS at, h.changes
+         FROM order_history h JOIN orders o ON o.id = h.order_id WHERE o.pno = $1 ORDER BY h.id`,
+      [pno],
+    );
+    return rows;
+  }
+
+  async close(): Promise<void> {
+    await this.cache.close();
+    await this.db.close();
+  }
+
+  // ---- Inside ---------------------------------------------------------------------------------
+
+  private nameParams(name: string, dob: string): unknown[] {
+    const n = parseName(name);
+    const k = nameKeys(n);
+    return [toIsoDate(dob), n.last, n.first, n.middle, n.suffix, k.lastNysiis, phoneticBase(n.last)];
+  }
+
+  private async records(sql: string, params: unknown[]): Promise<StoredOrder[]> {
+    const { rows } = await this.db.query<RecordRow>(sql, params);
+    return rows.map(toStored);
+  }
+
+  /** Cache-aside lookup, then the answer as of now: effective status, filtered, in order. */
+  private async inquire(b: string, field: string, load: () => Promise<StoredOrder[]>, includeInactive: boolean) {
+    const hit = await this.cache.get(b, field);
+    let stored: StoredOrder[];
+    if (hit?.value !== undefined) {
+      stored = JSON.parse(hit.value) as StoredOrder[];
+    } else {
+      stored = await load();
+      if (hit) await this.cache.put(b, field, JSON.stringify(stored), hit.generation);
+    }
+    return this.present(stored, includeInactive);
+  }
+
+  private present(stored: StoredOrder[], includeInactive: boolean): OrderRecord[] {
+    const now = this.now();
+    const out: OrderRecord[] = [];
+    for (const o of stored) {
+      const status = effectiveStatus(o.status, o.exp === 'NONEXP' ? null : o.exp, now, this.timeZone);
+      if (status !== 'ACTIVE' && !includeInactive) continue;
+      out.push({ ...o, status });
+    }
+    // Active before inactive; then the most recently issued first.
+    return out.sort(
+      (a, b) =>
+        Number(b.status === 'ACTIVE') - Number(a.status === 'ACTIVE') ||
+        b.isd.localeCompare(a.isd) ||
+        a.pno.localeCompare(b.pno),
+    );
+  }
+}
+
+async function insertNames(
+  tx: Queryable,
+  table: 'person_aliases' | 'protected_persons',
+  ownerColumn: 'person_id' | 'order_id',
+  ownerId: number,
+  people: { name: string; dob: string; sex?: Sex; race?: string }[],
+): Promise<void> {
+  const cols = {
+    last: [] as string[], first: [] as string[], middle: [] as string[], suffix: [] as string[],
+    norm: [] as string[], initial: [] as string[], nysiis: [] as string[], dob: [] as string[],
+    sex: [] as (string | null)[], race: [] as (string | null)[], seq: [] as number[],
+  };
+  people.forEach((p, i) => {
+    const n = parseName(p.name);
+    const k = nameKeys(n);
+    cols.last.push(n.last); cols.first.push(n.first); cols.middle.push(n.middle); cols.suffix.push(n.suffix);
+    cols.norm.push(k.nameNorm); cols.initial.push(k.firstInitial); cols.nysiis.push(k.lastNysiis);
+    cols.dob.push(toIsoDate(p.dob)); cols.sex.push(p.sex ?? null); cols.race.push(p.race ?? null); cols.seq.push(i + 1);
+  });
+  const common = `$2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::date[]`;
+  const args = [ownerId, cols.last, cols.first, cols.middle, cols.suffix, cols.norm, cols.initial, cols.nysiis, cols.dob];
+  if (table === 'person_aliases') {
+    await tx.query(
+      `INSERT INTO person_aliases (${ownerColumn}, last_name, first_name, middle_name, suffix, name_norm, first_initial, last_nysiis, dob)
+       SELECT $1, * FROM unnest(${common})`,
+      args,
+    );
+  } else {
+    await tx.query(
+      `INSERT INTO protected_persons (${ownerColumn}, last_name, first_name, middle_name, suffix, name_norm, first_initial, last_nysiis, dob, sex, race, seq)
+       SELECT $1, * FROM unnest(${common}, $10::text[], $11::text[], $12::int[])`,
+      [...args, cols.sex, cols.race, cols.seq],
+    );
+  }
+}
+
+function insertService(tx: Queryable, orderId: number, s: ServiceInput, actor: Actor) {
+  return tx.query(
+    `INSERT INTO services (order_id, served_at, how, served_by, recorded_by, recorded_ori) VALUES ($1, $2, $3, $4, $5, $6)`,
+    [orderId, s.sdt, s.shw, s.svb ?? null, actor.user, actor.ori],
+  );
+}
+
+function appendHistory(tx: Queryable, orderId: number, version: number, action: string, actor: Actor, changes: unknown) {
+  return tx.query(
+    `INSERT INTO order_history (order_id, version, action, actor_user, actor_ori, changes) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
+    [orderId, version, action, actor.user, actor.ori, JSON.stringify(changes)],
+  );
+}
+
+/** The CARPOS gateway's outbox row, in the same transaction as the change it reports. */
+function queueForCarpos(tx: Queryable, orderId: number, action: string, payload: unknown) {
+  return tx.query(
+    `INSERT INTO carpos_outbox (order_id, action, payload, idempotency_key) VALUES ($1, $2, $3::jsonb, $4::uuid)`,
+    [orderId, action, JSON.stringify(payload), randomUUID()],
+  );
+}
+
+async function orderKeys(tx: Queryable, orderId: number): Promise<OrderKeys> {
+  const { rows } = await tx.query<{
+    pno: string; fcn: string | null; cti: string; oca: string; oln: string | null; ols: string | null;
+    restrained_dobs: string[]; protected_dobs: string[];
+  }>(SQL.orderKeys, [orderId]);
+  const r = rows[0]!;
+  return {
+    pno: r.pno, fcn: r.fcn, cti: r.cti, oca: r.oca, oln: r.oln, ols: r.ols,
+    restrainedDobs: r.restrained_dobs, protectedDobs: r.protected_dobs,
+  };
+}

@@ -1,0 +1,125 @@
+// The commands of `ccpor`, one entry each: flags checked with zod, work done by db/ and src/.
+import { z } from 'zod';
+import { addAgency, addUser, AGENCY_KINDS, ORI_PATTERN, ROLES, unlockUser } from '../../db/accounts.ts';
+import { isRealDate, localDate } from '../../db/dates.ts';
+import { migrate } from '../../db/migrate.ts';
+import { openDatabase } from '../../db/open.ts';
+import { seedRegistry } from '../../db/seed.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { runService } from '../service.ts';
+import { readFlags, UsageError } from './args.ts';
+import { progressBar } from './progress.ts';
+
+export interface CommandContext {
+  config: Config;
+  log: Logger;
+}
+
+interface Command {
+  synopsis: string;
+  summary: string;
+  run(args: string[], ctx: CommandContext): Promise<number | void>;
+}
+
+const ori = z.string().transform((s) => s.toUpperCase()).pipe(z.string().regex(ORI_PATTERN, 'an ORI is 2 letters and 7 letters or digits'));
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Opens the configured database, migrated, for the length of fn. */
+async function withDatabase<T>(ctx: CommandContext, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  const db = await openDatabase(ctx.config, ctx.log);
+  try {
+    await migrate(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const say = (line: string) => process.stdout.write(line + '\n');
+
+export const commands: Record<string, Command> = {
+  serve: {
+    synopsis: 'serve [--demo]',
+    summary: 'run the service (--demo: on a fresh embedded registry, create demo users and orders)',
+    async run(args, ctx) {
+      const f = readFlags(args, { demo: z.boolean().optional() }, ['demo']);
+      await runService(ctx.config, ctx.log, { demo: !!f.demo });
+    },
+  },
+  migrate: {
+    synopsis: 'migrate',
+    summary: 'bring the schema up to date (also done by serve)',
+    async run(args, ctx) {
+      readFlags(args, {});
+      const db = await openDatabase(ctx.config, ctx.log);
+      try {
+        const applied = await migrate(db);
+        say(applied.length ? `applied migrations ${applied.join(', ')}` : 'schema up to date');
+      } finally {
+        await db.close();
+      }
+    },
+  },
+  'agency add': {
+    synopsis: 'agency add --ori ORI --name NAME --kind COURT|LAW|SHERIFF [--carpos-code NNN]',
+    summary: 'register an agency',
+    async run(args, ctx) {
+      const f = readFlags(args, {
+        ori,
+        name: z.string().trim().min(1).max(100),
+        kind: z.string().transform((s) => s.toUpperCase()).pipe(z.enum(AGENCY_KINDS)),
+        'carpos-code': z.string().regex(/^\d{3}$/, 'three digits').optional(),
+      });
+      await withDatabase(ctx, (db) => addAgency(db, { ori: f.ori, name: f.name.toUpperCase(), kind: f.kind, carposCode: f['carpos-code'] }));
+      say(`agency ${f.ori} added`);
+    },
+  },
+  'user add': {
+    synopsis: 'user add --name NAME --role ROLE --ori ORI --password PW',
+    summary: `create a user (roles: ${ROLES.join(', ')})`,
+    async run(args, ctx) {
+      const f = readFlags(args, {
+        name: z.string().min(1),
+        role: z.string().transform((s) => s.toUpperCase()).pipe(z.enum(ROLES)),
+        ori,
+        password: z.string().min(1),
+      });
+      await withDatabase(ctx, (db) => addUser(db, { name: f.name, role: f.role, ori: f.ori, password: f.password }));
+      say(`user ${f.name.toUpperCase()} added as ${f.role} of ${f.ori}`);
+    },
+  },
+  'user unlock': {
+    synopsis: 'user unlock --name NAME',
+    summary: 'release a locked user',
+    async run(args, ctx) {
+      const f = readFlags(args, { name: z.string().min(1) });
+      const found = await withDatabase(ctx, (db) => unlockUser(db, f.name));
+      if (!found) throw new UsageError(`no user ${f.name.toUpperCase()}`);
+      say(`user ${f.name.toUpperCase()} unlocked`);
+    },
+  },
+  seed: {
+    synopsis: 'seed --orders N [--seed S] [--as-of CCYYMMDD]',
+    summary: 'load a deterministic synthetic registry of N orders (same seed and date: same registry)',
+    async run(args, ctx) {
+      const f = readFlags(args, {
+        orders: count(1, 10_000_000),
+        seed: count(0, 2 ** 31 - 1).default(1),
+        'as-of': z.string().refine(isRealDate, 'a real date, CCYYMMDD').optional(),
+      });
+      const asOf = f['as-of'] ?? localDate(new Date(), ctx.config.timeZone);
+      const bar = progressBar('seeding');
+      const s = await withDatabase(ctx, (db) =>
+        seedRegistry(db, { orders: f.orders, seed: f.seed, asOf, onProgress: (d, t) => bar.update(d, t) }),
+      );
+      bar.done();
+      say(`seeded ${s.orders} orders (${s.persons} restrained, ${s.protectedPersons} protected persons, ${s.aliases} aliases, ${s.services} services) in ${(s.ms / 1000).toFixed(1)} s`);
+    },
+  },
+};
+
+export function usage(): string {
+  const lines = Object.values(commands).map((c) => `  ccpor ${c.synopsis}\n      ${c.summary}`);
+  return `usage:\n${lines.join('\n')}\n\nenvironment: DATABASE_URL, REDIS_URL (unset: embedded registry in CCPOR_DATA_DIR, default ./data)\n`;
+}

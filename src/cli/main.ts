@@ -1,0 +1,35 @@
+// `ccpor`: the operations interface of ICD 8. Every command reads DATABASE_URL and REDIS_URL when
+// set and uses the embedded defaults otherwise; on failure it exits non-zero with a one-line reason.
+import { ConfigError, loadConfig } from '../config.ts';
+import { createLogger } from '../log.ts';
+import { UsageError } from './args.ts';
+import { commands, usage } from './commands.ts';
+
+async function main(argv: string[]): Promise<number> {
+  const config = loadConfig();
+  const log = createLogger({ level: config.logLevel, format: config.logFormat });
+  const [first, second, ...rest] = argv;
+  if (!first || first === 'help' || first === '--help' || first === '-h') {
+    process.stdout.write(usage());
+    return first ? 0 : 2;
+  }
+  const two = commands[`${first} ${second ?? ''}`.trim()];
+  const one = commands[first];
+  const cmd = two ?? one;
+  if (!cmd) throw new UsageError(`unknown command '${[first, second].filter(Boolean).join(' ')}' (ccpor help lists them)`);
+  const args = two ? rest : [second, ...rest].filter((a): a is string => a !== undefined);
+  return (await cmd.run(args, { config, log })) ?? 0;
+}
+
+// Exit explicitly: a one-shot command must not linger on a reconnecting cache client.
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exit(code);
+  },
+  (err: unknown) => {
+    const known = err instanceof UsageError || err instanceof ConfigError || (err as { userFacing?: boolean })?.userFacing;
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`ccpor: ${known ? msg : `failed: ${msg}`}\n`);
+    process.exit(err instanceof UsageError ? 2 : 1);
+  },
+);

@@ -1,0 +1,108 @@
+// The backends every registry test runs against: the embedded default always, and the real
+// PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI sets them). Each test file gets
+// a database of its own (a fresh PGlite, or a new database on the server) and a Redis key prefix
+// of its own, so files never see each other's data.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createMemoryCache } from '../../db/cache/memory-cache.ts';
+import { createRedisCache } from '../../db/cache/redis-cache.ts';
+import type { InquiryCache } from '../../db/cache/cache.ts';
+import type { Database } from '../../db/database.ts';
+import { migrate } from '../../db/migrate.ts';
+import { openPostgres } from '../../db/pg-database.ts';
+import { openEmbedded } from '../../db/pglite-database.ts';
+import { Registry } from '../../db/registry.ts';
+import { silentLogger, type Logger } from '../../src/log.ts';
+
+export interface Backend {
+  name: 'embedded' | 'postgres';
+  /** A new, empty, unmigrated database. */
+  freshDatabase(): Promise<Database>;
+  /** Another connection to the last database made by freshDatabase (postgres only). */
+  connectAgain?(): Database;
+  /** The cache this backend uses, under a prefix of this test's own. */
+  cache(log?: Logger, prefix?: string): InquiryCache;
+  /** Drops what this backend created. */
+  cleanup(): Promise<void>;
+}
+
+const serverUrl = process.env.DATABASE_URL;
+const redisUrl = process.env.REDIS_URL;
+
+function embeddedBackend(): Backend {
+  const opened: Database[] = [];
+  return {
+    name: 'embedded',
+    async freshDatabase() {
+      const db = await openEmbedded(undefined);
+      opened.push(db);
+      return db;
+    },
+    cache: () => createMemoryCache({ ttlSeconds: 600 }),
+    async cleanup() {
+      await Promise.all(opened.map((d) => d.close()));
+    },
+  };
+}
+
+function postgresBackend(url: string): Backend {
+  const made: string[] = [];
+  const opened: Database[] = [];
+  const prefix = `t${randomBytes(4).toString('hex')}:`;
+  const dbUrl = (name: string) => {
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const admin = async <T>(fn: (c: pg.Client) => Promise<T>) => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      return await fn(c);
+    } finally {
+      await c.end();
+    }
+  };
+  const open = (name: string) => {
+    const db = openPostgres({ url: dbUrl(name), poolSize: 4, statementTimeoutMs: 10_000, log: silentLogger });
+    opened.push(db);
+    return db;
+  };
+  return {
+    name: 'postgres',
+    async freshDatabase() {
+      const name = `ccpor_test_${randomBytes(5).toString('hex')}`;
+      await admin((c) => c.query(`CREATE DATABASE ${name}`));
+      made.push(name);
+      return open(name);
+    },
+    connectAgain() {
+      const name = made[made.length - 1];
+      if (!name) throw new Error('no database yet');
+      return open(name);
+    },
+    cache: (log = silentLogger, p = prefix) =>
+      redisUrl ? createRedisCache({ url: redisUrl, prefix: p, ttlSeconds: 600, log }) : createMemoryCache({ ttlSeconds: 600 }),
+    async cleanup() {
+      await Promise.all(opened.map((d) => d.close()));
+      await admin(async (c) => {
+        for (const name of made) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      });
+    },
+  };
+}
+
+export function backends(): Backend[] {
+  const list = [embeddedBackend()];
+  if (serverUrl) list.push(postgresBackend(serverUrl));
+  return list;
+}
+
+export const TEST_NOW = new Date('2026-06-15T19:00:00Z'); // noon in California
+
+/** A migrated registry on a fresh database of the backend, with a clock the test controls. */
+export async function freshRegistry(b: Backend, clock: { now: Date } = { now: TEST_NOW }): Promise<Registry> {
+  const db = await b.freshDatabase();
+  await migrate(db);
+  return new Registry({ db, cache: b.cache(), now: () => clock.now });
+}
