@@ -3,6 +3,7 @@
 // together apply each file once, and a failing file leaves the schema as it was.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.ts';
 
@@ -21,7 +22,7 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
     .map((file) => {
-      const sql = readFileSync(dir + file, 'utf8');
+      const sql = readFileSync(join(dir, file), 'utf8');
       return {
         version: file.slice(0, 4),
         name: file.slice(5, -4),

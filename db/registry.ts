@@ -333,7 +333,7 @@ export class Registry {
       const version = order.version + 1;
       await tx.query(`UPDATE orders SET version = $2, updated_at = now() WHERE id = $1`, [order.id, version]);
       await appendHistory(tx, order.id, version, action, actor, changes);
-      if (toCarpos) await queueForCarpos(tx, order.id, action, { pno, ...(action === 'SERVE' ? (changes.service as unknown[])[1] as object : changes) });
+      if (toCarpos) await queueForCarpos(tx, order.id, action, { pno, ...changes });
       const after = await orderKeys(tx, order.id);
       return { version, keys: [...bucketsOf(before), ...bucketsOf(after)] };
     });
