@@ -27,7 +27,7 @@ export function openPostgres(opts: PgOptions): Database {
   // An idle client whose server went away emits here; without a listener the process dies.
   pool.on('error', (err) => opts.log.warn({ err: err.message }, 'postgres idle client error'));
 
-  const run = async <R extends Row>(q: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) => {
+  const run = async <R,>(q: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) => {
     try {
       const r = await q.query(text, params as unknown[] | undefined);
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 } satisfies QueryResult<R>;

@@ -15,7 +15,7 @@ export async function openEmbedded(dataDir: string | undefined): Promise<Databas
 
 function wrapPglite(db: PGlite): Database {
   const queryOn = (q: Pick<PGlite, 'query'>): Queryable['query'] =>
-    async <R extends Row>(text: string, params?: readonly unknown[]) => {
+    async <R,>(text: string, params?: readonly unknown[]) => {
       try {
         const r = await q.query<R>(text, params as unknown[] | undefined);
         return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
