@@ -77,3 +77,28 @@ export async function unlockUser(db: Database, name: string): Promise<boolean> {
   const r = await db.query(`UPDATE users SET locked_at = NULL, failures_since = now() WHERE name = $1`, [name.toUpperCase()]);
   return r.rowCount > 0;
 }
+
+/**
+ * Records a failed sign-on and returns how many consecutive failures the user now has within
+ * the window (failures before the last success or release do not count).
+ */
+export async function recordSignOnFailure(db: Database, userId: number, at: Date, source: string, windowMs: number): Promise<number> {
+  return db.transaction(async (tx) => {
+    await tx.query(`SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+    await tx.query(`INSERT INTO user_sign_on_failures (user_id, at, source) VALUES ($1, $2, $3)`, [userId, at, source]);
+    const { rows } = await tx.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM user_sign_on_failures f JOIN users u ON u.id = f.user_id
+        WHERE f.user_id = $1 AND f.at > u.failures_since AND f.at > $2::timestamptz - make_interval(secs => $3 / 1000.0)`,
+      [userId, at, windowMs],
+    );
+    return rows[0]!.n;
+  });
+}
+
+export async function lockUser(db: Database, userId: number, at: Date): Promise<void> {
+  await db.query(`UPDATE users SET locked_at = $2 WHERE id = $1 AND locked_at IS NULL`, [userId, at]);
+}
+
+export async function recordSignOnSuccess(db: Database, userId: number, at: Date): Promise<void> {
+  await db.query(`UPDATE users SET last_sign_on_at = $2, failures_since = $2 WHERE id = $1`, [userId, at]);
+}

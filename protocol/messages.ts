@@ -52,6 +52,8 @@ export interface OrderFields {
   hai?: string;
   oln?: string;
   ols?: string;
+  /** Aliases of the restrained person (`AKA/`, an extension: SPEC.md). */
+  aka?: string[];
   typ: OrderType;
   oca: string;
   cti: string; // defaults to the sender's ORI
@@ -63,6 +65,7 @@ export interface OrderFields {
   srv?: 'Y' | 'N';
   sdt?: string;
   shw?: ServiceMethod;
+  svb?: string; // served by (with SRV/Y; an extension for EPO/MPO: SPEC.md)
   mis?: string;
   protected: ProtectedPersonFields[];
 }

@@ -22,6 +22,14 @@ const EnvSchema = z.object({
   CCPOR_TIME_ZONE: z.string().default('America/Los_Angeles'),
   CCPOR_DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   CCPOR_DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  CCPOR_TLS_CERT: z.string().optional(),
+  CCPOR_TLS_KEY: z.string().optional(),
+  CCPOR_IDLE_LOCK_MINUTES: z.coerce.number().min(0.01).max(24 * 60).default(30),
+  CCPOR_IDLE_CLOSE_MINUTES: z.coerce.number().min(0.01).max(24 * 60).default(60),
+  CCPOR_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(20_000),
+  CCPOR_RATE_PER_SECOND: z.coerce.number().min(0.1).default(20),
+  CCPOR_RATE_BURST: z.coerce.number().int().min(1).default(60),
+  CCPOR_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CCPOR_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -39,6 +47,14 @@ export type Config = {
   timeZone: string;
   dbPoolSize: number;
   dbStatementTimeoutMs: number;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  idleLockMs: number;
+  idleCloseMs: number;
+  maxConnections: number;
+  ratePerSecond: number;
+  rateBurst: number;
+  workers: number;
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   logFormat: 'json' | 'pretty';
 };
@@ -65,6 +81,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     timeZone: e.CCPOR_TIME_ZONE,
     dbPoolSize: e.CCPOR_DB_POOL_SIZE,
     dbStatementTimeoutMs: e.CCPOR_DB_STATEMENT_TIMEOUT_MS,
+    tlsCertFile: e.CCPOR_TLS_CERT,
+    tlsKeyFile: e.CCPOR_TLS_KEY,
+    idleLockMs: e.CCPOR_IDLE_LOCK_MINUTES * 60_000,
+    idleCloseMs: e.CCPOR_IDLE_CLOSE_MINUTES * 60_000,
+    maxConnections: e.CCPOR_MAX_CONNECTIONS,
+    ratePerSecond: e.CCPOR_RATE_PER_SECOND,
+    rateBurst: e.CCPOR_RATE_BURST,
+    workers: e.CCPOR_WORKERS,
     logLevel: e.LOG_LEVEL,
     // Human-readable logs on a terminal, JSON everywhere else (files, CI, log shippers).
     logFormat: e.CCPOR_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json'),

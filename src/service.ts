@@ -1,19 +1,33 @@
-// The running service: the registry (migrated on start), and everything built on it so far.
-// Stops cleanly on SIGINT/SIGTERM.
-import { localDate } from '../db/dates.ts';
+// The running service: the registry (migrated on start), the audit trail, the session manager and
+// the TCP and TLS listeners. Stops cleanly on SIGINT/SIGTERM, writing every queued audit entry.
+import type net from 'node:net';
+import { AuditTrail } from '../db/audit.ts';
 import { openRegistry } from '../db/open.ts';
 import type { Registry } from '../db/registry.ts';
+import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { createDemoRegistry, hasUsers } from './demo.ts';
 import type { Logger } from './log.ts';
+import { SessionManager } from './session/manager.ts';
+import { listenTerminals } from './transport/tcp.ts';
+import { loadTlsCredentials } from './transport/tls-credentials.ts';
 
 export interface Service {
   registry: Registry;
+  audit: AuditTrail;
+  sessions: SessionManager;
+  /** The ports listened on (a port configured as 0 is disabled and absent here). */
+  ports: { tcp?: number; tls?: number };
   stop(): Promise<void>;
 }
 
-export async function startService(config: Config, log: Logger, opts: { demo?: boolean } = {}): Promise<Service> {
-  const registry = await openRegistry(config, log);
+export async function startService(
+  config: Config,
+  log: Logger,
+  opts: { demo?: boolean; clock?: Clock } = {},
+): Promise<Service> {
+  const clock = opts.clock ?? systemClock;
+  const registry = await openRegistry(config, log, { now: () => clock.now() });
   const where = config.databaseUrl ? 'postgresql' : `embedded registry in ${config.dataDir}`;
   log.info({ database: where, cache: registry.cache.kind }, 'registry ready');
 
@@ -22,16 +36,66 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
       log.info('DATABASE_URL is set: no demo data on a real registry');
     } else if (!(await hasUsers(registry.db))) {
       log.info('fresh embedded registry: creating demo agencies, users and orders');
-      const demo = await createDemoRegistry(registry.db, config.dataDir, new Date());
+      const demo = await createDemoRegistry(registry.db, config.dataDir, clock.now());
       process.stdout.write(`\n${demo.text}\n(kept in ${demo.file})\n\n`);
     } else {
       process.stdout.write(`demo users: see ${config.dataDir}/DEMO-CREDENTIALS.txt\n`);
     }
   }
 
+  const audit = new AuditTrail(registry.db, log.child({ component: 'audit' }));
+  const sessions = new SessionManager(
+    {
+      registry,
+      db: registry.db,
+      clock,
+      log,
+      timeZone: config.timeZone,
+      audit,
+      policy: {
+        idleLockMs: config.idleLockMs,
+        idleCloseMs: config.idleCloseMs,
+        ratePerSecond: config.ratePerSecond,
+        rateBurst: config.rateBurst,
+      },
+    },
+    config.maxConnections,
+  );
+  sessions.start();
+
+  const servers: net.Server[] = [];
+  const ports: Service['ports'] = {};
+  try {
+    if (config.tcpPort) {
+      const s = await listenTerminals(sessions, { host: config.bind, port: config.tcpPort }, log);
+      servers.push(s);
+      ports.tcp = (s.address() as net.AddressInfo).port;
+    }
+    if (config.tlsPort) {
+      const creds = await loadTlsCredentials({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, dataDir: config.dataDir }, log);
+      const s = await listenTerminals(sessions, { host: config.bind, port: config.tlsPort, tls: creds }, log);
+      servers.push(s);
+      ports.tls = (s.address() as net.AddressInfo).port;
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    sessions.stop();
+    await audit.close();
+    await registry.close();
+    throw err;
+  }
+  log.info({ bind: config.bind, ...ports }, 'listening for terminals');
+
   return {
     registry,
+    audit,
+    sessions,
+    ports,
     async stop() {
+      const closing = servers.map((s) => new Promise((r) => s.close(r)));
+      sessions.stop();
+      await Promise.all(closing);
+      await audit.close();
       await registry.close();
       log.info('stopped');
     },
@@ -41,11 +105,10 @@ export async function startService(config: Config, log: Logger, opts: { demo?: b
 /** Runs until SIGINT or SIGTERM. */
 export async function runService(config: Config, log: Logger, opts: { demo?: boolean } = {}): Promise<void> {
   const service = await startService(config, log, opts);
-  log.info({ today: localDate(new Date(), config.timeZone) }, 'service running; Ctrl-C stops it');
+  log.info('service running; Ctrl-C stops it');
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
   await service.stop();
 }

@@ -1,11 +1,16 @@
 // The commands of `ccpor`, one entry each: flags checked with zod, work done by db/ and src/.
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { addAgency, addUser, AGENCY_KINDS, ORI_PATTERN, ROLES, unlockUser } from '../../db/accounts.ts';
+import { addAgency, addUser, AGENCY_KINDS, findAgency, ORI_PATTERN, ROLES, unlockUser } from '../../db/accounts.ts';
+import { AuditTrail, verifyAuditTrail } from '../../db/audit.ts';
 import { isRealDate, localDate } from '../../db/dates.ts';
 import { migrate } from '../../db/migrate.ts';
-import { openDatabase } from '../../db/open.ts';
+import { openDatabase, openRegistry } from '../../db/open.ts';
 import { seedRegistry } from '../../db/seed.ts';
+import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import { importLine } from '../import.ts';
+import { newTotpSecret } from '../session/totp.ts';
 import type { Logger } from '../log.ts';
 import { runService } from '../service.ts';
 import { readFlags, UsageError } from './args.ts';
@@ -76,17 +81,25 @@ export const commands: Record<string, Command> = {
     },
   },
   'user add': {
-    synopsis: 'user add --name NAME --role ROLE --ori ORI --password PW',
-    summary: `create a user (roles: ${ROLES.join(', ')})`,
+    synopsis: 'user add --name NAME --role ROLE --ori ORI --password PW [--totp]',
+    summary: `create a user (roles: ${ROLES.join(', ')}); --totp also requires a one-time code at sign-on`,
     async run(args, ctx) {
-      const f = readFlags(args, {
-        name: z.string().min(1),
-        role: z.string().transform((s) => s.toUpperCase()).pipe(z.enum(ROLES)),
-        ori,
-        password: z.string().min(1),
-      });
-      await withDatabase(ctx, (db) => addUser(db, { name: f.name, role: f.role, ori: f.ori, password: f.password }));
+      const f = readFlags(
+        args,
+        {
+          name: z.string().min(1),
+          role: z.string().transform((s) => s.toUpperCase()).pipe(z.enum(ROLES)),
+          ori,
+          password: z.string().min(1),
+          totp: z.boolean().optional(),
+        },
+        ['totp'],
+      );
+      const totpSecret = f.totp ? newTotpSecret() : undefined;
+      await withDatabase(ctx, (db) => addUser(db, { name: f.name, role: f.role, ori: f.ori, password: f.password, totpSecret }));
       say(`user ${f.name.toUpperCase()} added as ${f.role} of ${f.ori}`);
+      // Shown once, for the user's authenticator app; never logged.
+      if (totpSecret) say(`one-time code secret: ${totpSecret}\notpauth://totp/CCPOR:${f.name.toUpperCase()}?secret=${totpSecret}&issuer=CCPOR`);
     },
   },
   'user unlock': {
@@ -115,6 +128,55 @@ export const commands: Record<string, Command> = {
       );
       bar.done();
       say(`seeded ${s.orders} orders (${s.persons} restrained, ${s.protectedPersons} protected persons, ${s.aliases} aliases, ${s.services} services) in ${(s.ms / 1000).toFixed(1)} s`);
+    },
+  },
+  import: {
+    synopsis: 'import --ori ORI --file FILE',
+    summary: 'enter orders in bulk: each line of FILE is an EPO message, as if a CLERK of ORI sent it',
+    async run(args, ctx) {
+      const f = readFlags(args, { ori, file: z.string().min(1) });
+      let text: string;
+      try {
+        text = readFileSync(f.file, 'latin1');
+      } catch (err) {
+        throw new UsageError(`cannot read ${f.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      const registry = await openRegistry(ctx.config, ctx.log);
+      const audit = new AuditTrail(registry.db, ctx.log);
+      let accepted = 0;
+      let refused = 0;
+      try {
+        const court = await findAgency(registry.db, f.ori);
+        if (!court) throw new UsageError(`no agency ${f.ori}`);
+        if (court.kind !== 'COURT') throw new UsageError(`${f.ori} is not a court`);
+        const services = { registry, db: registry.db, clock: systemClock, log: ctx.log, timeZone: ctx.config.timeZone };
+        for (const line of text.split(/\r?\n/)) {
+          if (line.trim() === '') continue;
+          const reply = await importLine(line, f.ori, services, audit);
+          if (reply.startsWith('ACK')) accepted++;
+          else refused++;
+          say(reply);
+        }
+      } finally {
+        await audit.close();
+        await registry.close();
+      }
+      process.stderr.write(`imported ${accepted}, refused ${refused}\n`);
+      return refused > 0 ? 1 : 0;
+    },
+  },
+  'audit verify': {
+    synopsis: 'audit verify',
+    summary: "check the audit trail's hash chain; non-zero exit and the first bad entry when it fails",
+    async run(args, ctx) {
+      readFlags(args, {});
+      const r = await withDatabase(ctx, (db) => verifyAuditTrail(db));
+      if (r.ok) {
+        say(`audit trail intact: ${r.entries} entries`);
+        return 0;
+      }
+      say(`audit trail BROKEN at entry ${r.badId ?? '?'}: ${r.reason} (${r.entries} entries verified before it)`);
+      return 1;
     },
   },
 };

@@ -18,6 +18,8 @@ export interface Backend {
   name: 'embedded' | 'postgres';
   /** A new, empty, unmigrated database. */
   freshDatabase(): Promise<Database>;
+  /** The URL of a new, empty database on the server (postgres only): for child processes. */
+  freshDatabaseUrl?(): Promise<string>;
   /** Another connection to the last database made by freshDatabase (postgres only). */
   connectAgain?(): Database;
   /** The cache this backend uses, under a prefix of this test's own. */
@@ -70,11 +72,15 @@ function postgresBackend(url: string): Backend {
   };
   return {
     name: 'postgres',
-    async freshDatabase() {
+    async freshDatabaseUrl() {
       const name = `ccpor_test_${randomBytes(5).toString('hex')}`;
       await admin((c) => c.query(`CREATE DATABASE ${name}`));
       made.push(name);
-      return open(name);
+      return dbUrl(name);
+    },
+    async freshDatabase() {
+      await this.freshDatabaseUrl!();
+      return open(made[made.length - 1]!);
     },
     connectAgain() {
       const name = made[made.length - 1];

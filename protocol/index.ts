@@ -1,0 +1,49 @@
+// The public surface of the protocol codec: what the service, the MDT simulator, the console and
+// the tests need. Pure — bytes and strings in, typed messages out, and back.
+export * from './messages.ts';
+export {
+  FrameDecoder,
+  ReplyDecoder,
+  encodeFramed,
+  encodeLines,
+  encodeReply,
+  encodeRequest,
+  MAX_TEXT,
+  STX,
+  ETX,
+  type FrameEvent,
+  type FrameMode,
+  type FrameProblemReason,
+  type FrameDecoderOptions,
+} from './framing.ts';
+export {
+  parseMessage,
+  formatMessage,
+  tooLongRejection,
+  frameProblemRejection,
+  readEchoFields,
+  rejectText,
+  type ParseContext,
+} from './parser.ts';
+export { checkOrder, mergeOrder, EPO_MAX_DAYS } from './order-rules.ts';
+export {
+  formatReply,
+  formatHeader,
+  hitBody,
+  recordLines,
+  nrecBody,
+  ackBody,
+  conflictLine,
+  rejectBody,
+  tagLines,
+  bodyValue,
+  parseReply,
+  fieldValue,
+  utcStamp,
+  CAVEAT,
+  MAX_LINE,
+  MAX_HIT_RECORDS,
+  type ParsedReply,
+  type TagValue,
+} from './format.ts';
+export { validateField, isWellFormedPno, isRealDate, isRealDateTime, ORI_PATTERN, TAGS, type Tag } from './fields.ts';

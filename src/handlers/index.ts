@@ -1,0 +1,20 @@
+// One handler per message key: the rules live here. SON and SOF belong to the session.
+// Keys without a handler yet are answered REJ MKE by the session.
+import type { InboundMessage, MessageKey } from '../../protocol/messages.ts';
+import type { HandlerContext, HandlerResult } from './context.ts';
+import { enterOrder } from './epo.ts';
+import { cancelOrder, clearOrder } from './end-order.ts';
+import { inquire } from './qpo.ts';
+import { recordService } from './spo.ts';
+import { unlock } from './ulk.ts';
+
+type Handler<K extends MessageKey> = (msg: Extract<InboundMessage, { mke: K }>, ctx: HandlerContext) => Promise<HandlerResult>;
+
+export const HANDLERS: Partial<{ [K in MessageKey]: Handler<K> }> = {
+  QPO: inquire,
+  EPO: enterOrder,
+  XPO: cancelOrder,
+  CPO: clearOrder,
+  SPO: recordService,
+  ULK: unlock,
+};

@@ -1,0 +1,37 @@
+// QPO (ICD 4, 4.2, 5): every inquiry form; HIT with the caveat and the records, or NREC.
+import type { OrderRecord } from '../../db/orders.ts';
+import { hitBody, nrecBody } from '../../protocol/index.ts';
+import type { InboundMessage } from '../../protocol/messages.ts';
+import { MAY_SEE_HISTORY } from '../session/permissions.ts';
+import { Reject, type HandlerContext, type HandlerResult } from './context.ts';
+import { orderView } from './views.ts';
+
+export async function inquire(msg: Extract<InboundMessage, { mke: 'QPO' }>, ctx: HandlerContext): Promise<HandlerResult> {
+  if (msg.hst && !MAY_SEE_HISTORY.includes(ctx.user.role)) throw new Reject('PRM', `HST NOT PERMITTED FOR ROLE ${ctx.user.role}`);
+  const opts = { includeInactive: msg.hst };
+  const q = msg.inquiry;
+  const r = ctx.registry;
+  let found: OrderRecord[];
+  switch (q.form) {
+    case 'NAME':
+      found = await r.findOrdersForRestrainedPerson({ name: q.nam, dob: q.dob, sex: q.sex, ...opts });
+      break;
+    case 'PROTECTED':
+      found = await r.findOrdersForProtectedPerson({ name: q.ppn, dob: q.ppb, sex: q.psx, ...opts });
+      break;
+    case 'PNO':
+      found = await r.findOrderByPno(q.pno, opts);
+      break;
+    case 'FCN':
+      found = await r.findOrderByFcn(q.fcn, opts);
+      break;
+    case 'LICENCE':
+      found = await r.findOrdersByLicence(q.oln, q.ols, opts);
+      break;
+    case 'CASE':
+      found = await r.findOrdersByCase(q.oca, q.cti, opts);
+      break;
+  }
+  if (found.length === 0) return { status: 'NREC', body: nrecBody(q, msg.hst), records: 0 };
+  return { status: 'HIT', body: hitBody(found.map(orderView)), records: found.length };
+}

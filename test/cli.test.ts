@@ -1,0 +1,93 @@
+// `ccpor` as an operator uses it: exit codes, one-line reasons, and what each command leaves behind.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { backends } from './support/backends.ts';
+
+const BIN = new URL('../bin/ccpor.js', import.meta.url).pathname;
+
+for (const backend of backends()) {
+  describe(`ccpor on ${backend.name}`, () => {
+    let env: NodeJS.ProcessEnv;
+    let dataDir: string;
+    before(async () => {
+      dataDir = mkdtempSync(join(tmpdir(), 'ccpor-cli-'));
+      env = { ...process.env, CCPOR_DATA_DIR: dataDir, LOG_LEVEL: 'warn', CCPOR_LOG_FORMAT: 'json', REDIS_URL: '' };
+      env.DATABASE_URL = backend.freshDatabaseUrl ? await backend.freshDatabaseUrl() : '';
+    });
+    after(async () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      await backend.cleanup();
+    });
+
+    const ccpor = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 120_000 });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+
+    test('migrate applies the schema once', () => {
+      const first = ccpor('migrate');
+      assert.equal(first.code, 0, first.err);
+      assert.match(first.out, /applied migrations 0001/);
+      const again = ccpor('migrate');
+      assert.equal(again.code, 0);
+      assert.equal(again.out.trim(), 'schema up to date');
+    });
+
+    test('agencies and users are added, with one-line reasons when refused', () => {
+      assert.equal(ccpor('agency', 'add', '--ori', 'ca019015j', '--name', 'Los Angeles Superior Court', '--kind', 'court').code, 0);
+      const dup = ccpor('agency', 'add', '--ori', 'CA019015J', '--name', 'X', '--kind', 'COURT');
+      assert.equal(dup.code, 1);
+      assert.equal(dup.err, 'ccpor: agency CA019015J already exists\n');
+      const badOri = ccpor('agency', 'add', '--ori', 'CA01', '--name', 'X', '--kind', 'COURT');
+      assert.equal(badOri.code, 2);
+      assert.match(badOri.err, /^ccpor: --ori: an ORI is 2 letters and 7 letters or digits\n$/);
+
+      const weak = ccpor('user', 'add', '--name', 'clerk7', '--role', 'CLERK', '--ori', 'CA019015J', '--password', 'password123');
+      assert.equal(weak.code, 1);
+      assert.equal(weak.err, 'ccpor: password is on the list of commonly used passwords\n');
+      const short = ccpor('user', 'add', '--name', 'clerk7', '--role', 'CLERK', '--ori', 'CA019015J', '--password', 'Ab1!');
+      assert.match(short.err, /at least 8 characters/);
+      const noAgency = ccpor('user', 'add', '--name', 'clerk7', '--role', 'CLERK', '--ori', 'CA0000000', '--password', 'Tr1cky-Horse-Battery');
+      assert.match(noAgency.err, /no agency CA0000000/);
+      const ok = ccpor('user', 'add', '--name', 'clerk7', '--role', 'clerk', '--ori', 'CA019015J', '--password', 'Tr1cky-Horse-Battery');
+      assert.equal(ok.code, 0, ok.err);
+      assert.equal(ok.out, 'user CLERK7 added as CLERK of CA019015J\n');
+      assert.ok(!ok.out.includes('Tr1cky') && !ok.err.includes('Tr1cky'), 'the password is never printed');
+      const badRole = ccpor('user', 'add', '--name', 'x', '--role', 'SHERIF', '--ori', 'CA019015J', '--password', 'Tr1cky-Horse-Battery');
+      assert.equal(badRole.code, 2);
+    });
+
+    test('user unlock releases a known user and refuses an unknown one', () => {
+      assert.equal(ccpor('user', 'unlock', '--name', 'CLERK7').out, 'user CLERK7 unlocked\n');
+      const unknown = ccpor('user', 'unlock', '--name', 'NOBODY');
+      assert.equal(unknown.code, 2);
+      assert.equal(unknown.err, 'ccpor: no user NOBODY\n');
+    });
+
+    test('unknown commands and flags are refused with a reason', () => {
+      const r = ccpor('frobnicate');
+      assert.equal(r.code, 2);
+      assert.match(r.err, /unknown command 'frobnicate'/);
+      assert.equal(ccpor('migrate', '--force').code, 2);
+      assert.match(ccpor('help').out, /ccpor seed --orders N/);
+    });
+
+    test('seed loads orders and says how many', () => {
+      const r = ccpor('seed', '--orders', '300', '--seed', '7', '--as-of', '20260615');
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^seeded 300 orders/);
+      assert.equal(ccpor('seed', '--orders', '0').code, 2);
+      assert.equal(ccpor('seed', '--orders', '10', '--as-of', '20261399').code, 2);
+    });
+  });
+}
+
+test('a bad environment is refused with a reason', () => {
+  const r = spawnSync(process.execPath, [BIN, 'migrate'], { env: { ...process.env, CCPOR_TCP_PORT: 'abc' }, encoding: 'utf8' });
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^ccpor: bad environment: CCPOR_TCP_PORT/);
+});

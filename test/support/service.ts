@@ -1,0 +1,74 @@
+// A whole service for tests: a fresh registry on the backend, one user per role, listeners on
+// free ports, and a clock the test moves.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addAgency, addUser, type Role } from '../../db/accounts.ts';
+import { ManualClock } from '../../src/clock.ts';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { silentLogger, type Logger } from '../../src/log.ts';
+import { startService, type Service } from '../../src/service.ts';
+import type { Backend } from './backends.ts';
+import { COURT, OTHER_COURT, POLICE } from './fixtures.ts';
+import { freePort } from './redis-server.ts';
+
+export const SHERIFF_ORI = 'CA0190000';
+export const PASSWORD = 'Correct-Horse-7';
+
+export const USERS: Record<Role, { name: string; ori: string }> = {
+  OFFICER: { name: 'OFFICER1', ori: POLICE },
+  DISPATCHER: { name: 'DISPATCH1', ori: POLICE },
+  SHERIFF: { name: 'SHERIFF1', ori: SHERIFF_ORI },
+  CLERK: { name: 'CLERK1', ori: COURT },
+  JUDGE: { name: 'JUDGE1', ori: COURT },
+  ADMIN: { name: 'ADMIN1', ori: POLICE },
+};
+
+export interface TestService {
+  service: Service;
+  clock: ManualClock;
+  config: Config;
+  tcp: number;
+  tls: number;
+  stop(): Promise<void>;
+}
+
+export async function startTestService(
+  backend: Backend,
+  opts: { log?: Logger; env?: Record<string, string>; redis?: boolean } = {},
+): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'ccpor-svc-'));
+  const databaseUrl = backend.freshDatabaseUrl ? await backend.freshDatabaseUrl() : '';
+  const config = loadConfig({
+    CCPOR_DATA_DIR: join(dataDir, 'registry'),
+    DATABASE_URL: databaseUrl,
+    REDIS_URL: opts.redis && process.env.REDIS_URL ? process.env.REDIS_URL : '',
+    CCPOR_CACHE_PREFIX: `t${Math.random().toString(36).slice(2, 10)}:`,
+    CCPOR_TCP_PORT: String(await freePort()),
+    CCPOR_TLS_PORT: String(await freePort()),
+    CCPOR_SSH_PORT: '0',
+    CCPOR_LOG_FORMAT: 'json',
+    ...opts.env,
+  });
+  const clock = new ManualClock();
+  const service = await startService(config, opts.log ?? silentLogger, { clock });
+  const db = service.registry.db;
+  await addAgency(db, { ori: COURT, name: 'LOS ANGELES SUPERIOR COURT', kind: 'COURT', carposCode: '190' });
+  await addAgency(db, { ori: OTHER_COURT, name: 'SAN DIEGO SUPERIOR COURT', kind: 'COURT', carposCode: '370' });
+  await addAgency(db, { ori: POLICE, name: 'LOS ANGELES POLICE DEPARTMENT', kind: 'LAW' });
+  await addAgency(db, { ori: SHERIFF_ORI, name: 'LOS ANGELES COUNTY SHERIFF', kind: 'SHERIFF' });
+  for (const [role, u] of Object.entries(USERS)) await addUser(db, { name: u.name, role: role as Role, ori: u.ori, password: PASSWORD });
+  return {
+    service,
+    clock,
+    config,
+    tcp: service.ports.tcp!,
+    tls: service.ports.tls!,
+    async stop() {
+      await service.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const son = (role: Role, password = PASSWORD) => `SON.${USERS[role].ori}.USR/${USERS[role].name}.PWD/${password}`;
