@@ -629,9 +629,9 @@ class Generator {
 
   private cluster(): PlannedOrder[] {
     const r = this.rng.float();
-    if (r < 0.66) return [this.single()];
-    if (r < 0.81) return this.chain();
-    if (r < 0.94) return this.repeat();
+    if (r < 0.69) return [this.single()];
+    if (r < 0.845) return this.chain();
+    if (r < 0.975) return this.repeat();
     return this.conflict();
   }
 
