@@ -24,7 +24,7 @@ function decode(chunks: (string | Buffer)[], opts?: FrameDecoderOptions, end = t
 }
 
 /** Every way of cutting `s` in two. */
-const splits = (s: string) => Array.from({ length: s.length + 1 }, (_, i) => [s.slice(0, i), s.slice(i)]);
+const splits = (s: string): [string, string][] => Array.from({ length: s.length + 1 }, (_, i) => [s.slice(0, i), s.slice(i)]);
 const byteByByte = (s: string) => [...s];
 
 const SON = 'SON.CA0194200.USR/CLERK7.PWD/S3cret-Pass';

@@ -7,6 +7,9 @@ import { orderEntry } from './order-entry.ts';
 
 export async function enterOrder(msg: Extract<InboundMessage, { mke: 'EPO' }>, ctx: HandlerContext): Promise<HandlerResult> {
   if (msg.order.cti !== ctx.user.ori) throw new Reject('PRM', `CTI ${msg.order.cti} IS NOT THE SENDER'S COURT`);
+  const sameCase = await ctx.registry.findOrdersByCase(msg.order.oca, msg.order.cti);
+  const dup = sameCase.find((o) => o.typ === msg.order.typ);
+  if (dup) throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
   const { pno } = await ctx.registry.enterOrder(orderEntry(msg.order), { user: ctx.user.name, ori: ctx.user.ori });
   return { status: 'ACK', body: ackBody(pno, []), records: 1 };
 }

@@ -14,8 +14,10 @@ export class TokenBucket {
   }
 
   take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.perSecond);
-    this.last = now;
+    // A clock stepped backwards (NTP) refills nothing and takes nothing away.
+    const elapsed = Math.max(0, now - this.last);
+    this.tokens = Math.min(this.burst, this.tokens + (elapsed / 1000) * this.perSecond);
+    this.last = Math.max(now, this.last);
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;

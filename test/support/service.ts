@@ -48,6 +48,9 @@ export async function startTestService(
     CCPOR_TLS_PORT: String(await freePort()),
     CCPOR_SSH_PORT: '0',
     CCPOR_LOG_FORMAT: 'json',
+    // The test clock stands still, so the rate limiter would never refill: only the rate-limit
+    // test sets a burst small enough to reach.
+    CCPOR_RATE_BURST: '100000',
     ...opts.env,
   });
   const clock = new ManualClock();
