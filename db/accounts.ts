@@ -8,7 +8,8 @@ export const AGENCY_KINDS = ['COURT', 'LAW', 'SHERIFF'] as const;
 export type AgencyKind = (typeof AGENCY_KINDS)[number];
 
 export const ORI_PATTERN = /^[A-Z]{2}[A-Z0-9]{7}$/;
-export const USER_NAME_PATTERN = /^[A-Z0-9._-]{1,30}$/;
+// No '.': it separates fields in a message, so USR/ could never carry it.
+export const USER_NAME_PATTERN = /^[A-Z0-9_-]{1,30}$/;
 
 export class AccountError extends Error {}
 
@@ -47,7 +48,7 @@ export async function addUser(
   u: { name: string; role: Role; ori: string; password: string; totpSecret?: string },
 ): Promise<{ id: number }> {
   const name = u.name.toUpperCase();
-  if (!USER_NAME_PATTERN.test(name)) throw new AccountError('user name: 1-30 letters, digits, dot, underscore or hyphen');
+  if (!USER_NAME_PATTERN.test(name)) throw new AccountError('user name: 1-30 letters, digits, underscore or hyphen');
   const problem = passwordProblem(u.password, name);
   if (problem) throw new AccountError(problem);
   if (!(await findAgency(db, u.ori))) throw new AccountError(`no agency ${u.ori}; add it first with 'ccpor agency add'`);

@@ -46,6 +46,9 @@ function commonPasswords(): Set<string> {
 export function passwordProblem(password: string, userName: string): string | undefined {
   if (password.length < 8) return 'password must have at least 8 characters';
   if (password.length > 128) return 'password must have at most 128 characters';
+  // '.' separates the fields of a message and no control character can be typed in one: such a
+  // password could never be sent in SON.
+  if (/[^\x20-\x7e]|\./.test(password)) return 'password may not contain a dot or a non-printable character';
   const lower = password.toLowerCase();
   if (lower.includes(userName.toLowerCase())) return 'password must not contain the user name';
   if (commonPasswords().has(lower)) return 'password is on the list of commonly used passwords';

@@ -1,5 +1,6 @@
 // A real PostgreSQL server through pg's pool. Every wait is bounded: connecting, each statement,
 // each query round trip, idle transactions; and an error on an idle client never crashes us.
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../src/log.ts';
 import { classify, type Database, type Queryable, type QueryResult, type Row } from './database.ts';
@@ -10,6 +11,16 @@ export interface PgOptions {
   statementTimeoutMs: number;
   log: Logger;
   applicationName?: string;
+}
+
+const names = new Map<string, string>();
+function statementName(text: string): string {
+  let n = names.get(text);
+  if (!n) {
+    n = `ccpor_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    names.set(text, n);
+  }
+  return n;
 }
 
 export function openPostgres(opts: PgOptions): Database {
@@ -29,7 +40,11 @@ export function openPostgres(opts: PgOptions): Database {
 
   const run = async <R,>(q: pg.Pool | pg.PoolClient, text: string, params?: readonly unknown[]) => {
     try {
-      const r = await q.query(text, params as unknown[] | undefined);
+      // Parameterised statements are prepared once per connection under a name derived from
+      // their text: planning a lookup costs more than running it.
+      const r = params
+        ? await q.query({ name: statementName(text), text, values: params as unknown[] })
+        : await q.query(text);
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 } satisfies QueryResult<R>;
     } catch (err) {
       return classify(err);

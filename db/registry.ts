@@ -7,7 +7,7 @@ import type { InquiryCache } from './cache/cache.ts';
 import { bucket, bucketsOf, type OrderKeys } from './buckets.ts';
 import type { Database, Queryable } from './database.ts';
 import { toIsoDate } from './dates.ts';
-import { nameKeys, parseName, phoneticBase } from './names.ts';
+import { formatName, nameKeys, parseName, phoneticBase } from './names.ts';
 import {
   OrderNotFoundError,
   type Actor,
@@ -195,9 +195,8 @@ export class Registry {
 
   /** QPO by NAM + DOB (+ SEX): exact and phonetic matches on the name and the aliases. */
   findOrdersForRestrainedPerson(q: NameInquiry): Promise<OrderRecord[]> {
-    const n = parseName(q.name);
     const hst = !!q.includeInactive;
-    return this.inquire(bucket.restrainedDob(q.dob), `n|${hst}|${q.sex ?? ''}|${q.name}`, () =>
+    return this.inquire(bucket.restrainedDob(q.dob), `n|${hst}|${q.sex ?? ''}|${formatName(parseName(q.name))}`, () =>
       this.records(SQL.restrained, [hst, ...this.nameParams(q.name, q.dob), q.sex && q.sex !== 'U' ? q.sex : '']),
       hst,
     );
@@ -206,7 +205,7 @@ export class Registry {
   /** QPO by PPN + PPB: the orders that protect that person. */
   findOrdersForProtectedPerson(q: NameInquiry): Promise<OrderRecord[]> {
     const hst = !!q.includeInactive;
-    return this.inquire(bucket.protectedDob(q.dob), `n|${hst}|${q.sex ?? ''}|${q.name}`, () =>
+    return this.inquire(bucket.protectedDob(q.dob), `n|${hst}|${q.sex ?? ''}|${formatName(parseName(q.name))}`, () =>
       this.records(SQL.protected, [hst, ...this.nameParams(q.name, q.dob), q.sex && q.sex !== 'U' ? q.sex : '']),
       hst,
     );

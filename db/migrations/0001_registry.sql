@@ -12,7 +12,7 @@ CREATE TABLE agencies (
   name         text NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
   kind         text NOT NULL CHECK (kind IN ('COURT', 'LAW', 'SHERIFF')),
   -- DOJ's three-digit code for the agency: the first digits of every FCN it enters.
-  carpos_code  text CHECK (carpos_code ~ '^[0-9]{3}$'),
+  carpos_code  text UNIQUE CHECK (carpos_code ~ '^[0-9]{3}$'),
   created_at   timestamptz NOT NULL DEFAULT now()
 );
 
@@ -20,7 +20,7 @@ CREATE TABLE agencies (
 
 CREATE TABLE users (
   id                  bigserial PRIMARY KEY,
-  name                text NOT NULL UNIQUE CHECK (name ~ '^[A-Z0-9._-]{1,30}$'),
+  name                text NOT NULL UNIQUE CHECK (name ~ '^[A-Z0-9_-]{1,30}$'),
   role                text NOT NULL CHECK (role IN ('OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK', 'JUDGE', 'ADMIN')),
   ori                 text NOT NULL REFERENCES agencies (ori),
   password_hash       text NOT NULL,            -- scrypt, see db/passwords.ts; never the password

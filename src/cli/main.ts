@@ -1,6 +1,6 @@
 // `ccpor`: the operations interface of ICD 8. Every command reads DATABASE_URL and REDIS_URL when
 // set and uses the embedded defaults otherwise; on failure it exits non-zero with a one-line reason.
-import { ConfigError, loadConfig } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { UsageError } from './args.ts';
 import { commands, usage } from './commands.ts';
@@ -27,9 +27,8 @@ main(process.argv.slice(2)).then(
     process.exit(code);
   },
   (err: unknown) => {
-    const known = err instanceof UsageError || err instanceof ConfigError || (err as { userFacing?: boolean })?.userFacing;
     const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`ccpor: ${known ? msg : `failed: ${msg}`}\n`);
+    process.stderr.write(`ccpor: ${msg.split('\n')[0]}\n`);
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

@@ -21,12 +21,13 @@ export function orderEntry(f: OrderFields): OrderEntry {
       hair: f.hai,
       oln: f.oln,
       ols: f.ols,
+      ...(f.aka?.length ? { aliases: f.aka.map((name) => ({ name })) } : {}),
     },
     protected: f.protected.map((p) => ({ name: p.ppn, dob: p.ppb, sex: p.psx, race: p.ppr })),
   };
   if (f.dst !== undefined) entry.dst = f.dst;
   if (f.brd) entry.brady = f.brd;
   if (f.mis) entry.mis = f.mis;
-  if (f.srv === 'Y' && f.sdt && f.shw) entry.service = { sdt: f.sdt, shw: f.shw };
+  if (f.srv === 'Y' && f.sdt && f.shw) entry.service = { sdt: f.sdt, shw: f.shw, ...(f.svb ? { svb: f.svb } : {}) };
   return entry;
 }

@@ -88,7 +88,11 @@ function serveSocket(manager: SessionManager, socket: net.Socket, kind: string, 
     if (session.backlog >= MAX_BACKLOG) pause();
   });
   socket.on('end', () => {
-    for (const ev of decoder.end()) if (ev.type === 'message') void session.receive(ev.text);
+    // A last line without LF is a message; a frame left open is refused (for the audit trail).
+    for (const ev of decoder.end()) {
+      if (ev.type === 'message') void session.receive(ev.text);
+      else if (ev.type === 'malformed') void session.receiveRejection(frameProblemRejection(ev), ev.text);
+    }
     socket.end();
   });
   socket.on('error', (err) => conn.debug({ err: err.message }, 'socket error'));
