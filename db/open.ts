@@ -1,5 +1,6 @@
 // Opens the registry the configuration asks for: a real PostgreSQL when DATABASE_URL is set,
 // the embedded PGlite otherwise; Redis when REDIS_URL is set, an in-process cache otherwise.
+import { join } from 'node:path';
 import type { Config } from '../src/config.ts';
 import type { Logger } from '../src/log.ts';
 import { noCache, type InquiryCache } from './cache/cache.ts';
@@ -23,7 +24,9 @@ export async function openDatabase(config: DbConfig, log: Logger): Promise<Datab
       log,
     });
   }
-  return openEmbedded(config.dataDir);
+  // The database files get a folder of their own; the data directory also keeps the TLS
+  // certificate, the SSH host key and the demo credentials.
+  return openEmbedded(join(config.dataDir, 'registry'));
 }
 
 export function openCache(config: CacheConfig, db: Database, log: Logger): InquiryCache {
