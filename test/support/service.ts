@@ -54,6 +54,8 @@ export async function startTestService(
     ...opts.env,
   });
   const clock = new ManualClock();
+  let stopped = false;
+  process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const service = await startService(config, opts.log ?? silentLogger, { clock });
   const db = service.registry.db;
   await addAgency(db, { ori: COURT, name: 'LOS ANGELES SUPERIOR COURT', kind: 'COURT', carposCode: '190' });
@@ -68,8 +70,10 @@ export async function startTestService(
     tcp: service.ports.tcp!,
     tls: service.ports.tls!,
     async stop() {
+      // Twice is harmless: a test may stop the service early to hand the registry to the CLI.
+      if (stopped) return;
+      stopped = true;
       await service.stop();
-      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
