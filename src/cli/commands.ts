@@ -9,6 +9,7 @@ import { openDatabase, openRegistry } from '../../db/open.ts';
 import { seedRegistry } from '../../db/seed.ts';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import { isWorker, runPrimary } from '../cluster.ts';
 import { importLine } from '../import.ts';
 import { newTotpSecret } from '../session/totp.ts';
 import type { Logger } from '../log.ts';
@@ -49,7 +50,8 @@ export const commands: Record<string, Command> = {
     summary: 'run the service (--demo: on a fresh embedded registry, create demo users and orders)',
     async run(args, ctx) {
       const f = readFlags(args, { demo: z.boolean().optional() }, ['demo']);
-      await runService(ctx.config, ctx.log, { demo: !!f.demo });
+      if (ctx.config.workers > 1 && !isWorker()) return runPrimary(ctx.config, ctx.log);
+      await runService(ctx.config, ctx.log, { demo: !!f.demo && !isWorker() });
     },
   },
   migrate: {
