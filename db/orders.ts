@@ -1,16 +1,11 @@
 // What an order is, as the registry hands it out and takes it in. Plain data; the protocol layer
 // validates inbound fields before anything here sees them.
+import type { OrderType, Race, ServiceMethod, Sex } from '../protocol/messages.ts';
 import type { OrderStatus } from './status.ts';
 
-export const ORDER_TYPES = [
-  'EPO', 'DVTRO', 'DVRO', 'CHTRO', 'CHRO', 'EATRO', 'EARO', 'WVTRO',
-  'WVRO', 'SVTRO', 'SVRO', 'GVEPO', 'GVTRO', 'GVRO', 'CPO', 'JVRO', 'OOS',
-] as const;
-export type OrderType = (typeof ORDER_TYPES)[number];
-
-export type Sex = 'M' | 'F' | 'X' | 'U';
-export type Race = 'A' | 'B' | 'I' | 'W' | 'U';
-export type ServiceMethod = 'PERSONAL' | 'VERBAL' | 'COURT' | 'MAIL';
+// The codes are the protocol's (ICD 3.1, 3.2): one list for the wire and the registry.
+export { ORDER_TYPES } from '../protocol/messages.ts';
+export type { OrderType, Race, ServiceMethod, Sex };
 
 /** Who did something: the signed-on user and the ORI they acted for. */
 export interface Actor {

@@ -16,7 +16,7 @@ import {
   type ServiceInput,
   type Sex,
 } from './orders.ts';
-import { pnoFromSequence } from './pno.ts';
+import { pnoFromSequence } from '../protocol/fields.ts';
 import { effectiveStatus, type OrderStatus } from './status.ts';
 
 export interface RegistryOptions {

@@ -14,7 +14,7 @@ import { isRealDate, localDate } from './dates.ts';
 import { formatName, phoneticBase, type PersonName } from './names.ts';
 import { nysiis } from './nysiis.ts';
 import type { OrderType, Race, ServiceMethod, Sex } from './orders.ts';
-import { pnoFromSequence } from './pno.ts';
+import { pnoFromSequence } from '../protocol/fields.ts';
 
 export interface SeedOptions {
   orders: number;

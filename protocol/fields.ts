@@ -50,7 +50,9 @@ export function addDays(d: string, days: number): string {
   return t.toISOString().slice(0, 10).replaceAll('-', '');
 }
 
-// ---- registry order numbers (the check of db/pno.ts, copied: protocol/ imports nothing) ----
+// ---- registry order numbers -------------------------------------------------------------------
+// `PO`, nine digits from the registry's sequence, and a Luhn check digit, so a PNO mistyped on an
+// MDT keyboard is refused as malformed instead of silently not found.
 
 function luhnDigit(digits: string): number {
   let sum = 0;
@@ -63,6 +65,13 @@ function luhnDigit(digits: string): number {
     sum += d;
   }
   return (10 - (sum % 10)) % 10;
+}
+
+/** The PNO for the registry sequence's value n. */
+export function pnoFromSequence(n: number | bigint | string): string {
+  const body = String(n).padStart(9, '0');
+  if (body.length > 9) throw new RangeError('PNO sequence exhausted');
+  return `PO${body}${luhnDigit(body)}`;
 }
 
 /** `PO` + nine digits + a Luhn check digit. */

@@ -46,4 +46,4 @@ export {
   type ParsedReply,
   type TagValue,
 } from './format.ts';
-export { validateField, isWellFormedPno, isRealDate, isRealDateTime, ORI_PATTERN, TAGS, type Tag } from './fields.ts';
+export { validateField, isWellFormedPno, pnoFromSequence, isRealDate, isRealDateTime, ORI_PATTERN, TAGS, type Tag } from './fields.ts';

@@ -7,7 +7,7 @@ import { createMemoryCache } from '../db/cache/memory-cache.ts';
 import type { Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import { nameKeys, parseName } from '../db/names.ts';
-import { isWellFormedPno } from '../db/pno.ts';
+import { isWellFormedPno } from '../protocol/fields.ts';
 import { Registry } from '../db/registry.ts';
 import { seedAgencies, seedRegistry, type SeedSummary } from '../db/seed.ts';
 import { backends, TEST_NOW } from './support/backends.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatName, parseName } from '../../db/names.ts';
 import { nysiis } from '../../db/nysiis.ts';
-import { isWellFormedPno, pnoFromSequence } from '../../db/pno.ts';
+import { isWellFormedPno, pnoFromSequence } from '../../protocol/fields.ts';
 import { effectiveStatus } from '../../db/status.ts';
 
 test('NYSIIS gives sound-alike surnames one key', () => {

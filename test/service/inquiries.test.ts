@@ -1,7 +1,7 @@
 // Each QPO form of ICD 4 against the real registry, over TCP, with the reply layout of ICD 5.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { pnoFromSequence } from '../../db/pno.ts';
+import { pnoFromSequence } from '../../protocol/fields.ts';
 import { CAVEAT, fieldValue, parseReply } from '../../protocol/index.ts';
 import { backends } from '../support/backends.ts';
 import { CLERK, COURT, OTHER_COURT, POLICE } from '../support/fixtures.ts';
