@@ -320,12 +320,12 @@ async function measure(registry: Registry, targets: Target[], o: { rounds: numbe
 }
 
 /** Nearest-rank quantile of sorted values. */
-function quantile(sorted: ArrayLike<number>, q: number): number {
+export function quantile(sorted: ArrayLike<number>, q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : round((s[m - 1]! + s[m]!) / 2);
@@ -365,7 +365,7 @@ async function explainNameInquiry(db: Database, label: string, target: Target, i
 }
 
 /** pgbench -i on a scratch database, then -S with per-transaction logs for the percentiles. */
-async function pgbench(
+export async function pgbench(
   url: string,
   dbName: string,
   o: { concurrency: number; pgbenchScale: number; pgbenchSeconds: number },
@@ -427,7 +427,7 @@ async function redisVersion(url: string): Promise<string | null> {
 }
 
 /** Removes this run's cache keys from Redis. */
-async function dropCacheKeys(url: string, prefix: string): Promise<void> {
+export async function dropCacheKeys(url: string, prefix: string): Promise<void> {
   const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2_000 });
   try {
     await r.connect();
