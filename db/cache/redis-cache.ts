@@ -53,6 +53,9 @@ export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
     connectTimeout: 2_000,
     retryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
     lazyConnect: false,
+    // Commands issued in the same tick by many sessions go out in one write: at thousands of
+    // inquiries a second the cost is in the system calls, not in Redis.
+    enableAutoPipelining: true,
   }) as CacheRedis;
   redis.defineCommand('putIfCurrent', { numberOfKeys: 2, lua: PUT_IF_CURRENT });
   redis.defineCommand('invalidateBucket', { numberOfKeys: 2, lua: INVALIDATE });
@@ -120,9 +123,10 @@ export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
     async get(bucket, field): Promise<CacheLookup | null> {
       if (!usable()) return null;
       try {
-        const res = await redis.pipeline().hget(cKey(bucket), field).get(gKey(bucket)).exec();
-        if (!res || res.some(([err]) => err)) return null;
-        return { value: (res[0]![1] as string | null) ?? undefined, generation: (res[1]![1] as string | null) ?? '0' };
+        // Two plain commands, not a pipeline of our own: auto-pipelining sends them together with
+        // every other session's commands of this tick, in one write.
+        const [value, generation] = await Promise.all([redis.hget(cKey(bucket), field), redis.get(gKey(bucket))]);
+        return { value: value ?? undefined, generation: generation ?? '0' };
       } catch (err) {
         markDown((err as Error).message);
         return null;

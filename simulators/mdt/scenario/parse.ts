@@ -28,11 +28,12 @@ export type StepBody =
   | { kind: 'son'; term: string; user?: string; ori?: string; password?: string; otp?: string }
   | { kind: 'sof'; term: string }
   | { kind: 'raw'; term: string; bytes: string }
-  | { kind: 'burst'; term: string; n: number; text: string }
-  | { kind: 'wait'; term: string; status?: 'MSG' | 'NOTE'; key?: string; ms: number }
-  | { kind: 'quiet'; term: string; ms: number }
+  /** `n` and durations may hold ${...}: they are read when the step runs. */
+  | { kind: 'burst'; term: string; n: string; text: string }
+  | { kind: 'wait'; term: string; status?: 'MSG' | 'NOTE'; key?: string; timeout: string }
+  | { kind: 'quiet'; term: string; timeout: string }
   | { kind: 'close' | 'connect'; term: string }
-  | { kind: 'sleep'; ms: number }
+  | { kind: 'sleep'; timeout: string }
   | { kind: 'print'; text: string }
   | { kind: 'set'; name: string; value: string; onlyIfUnset: boolean };
 
@@ -58,6 +59,7 @@ export class ScenarioSyntaxError extends UsageError {}
 const COMMANDS = new Set(['send', 'son', 'sof', 'raw', 'burst', 'wait', 'quiet', 'close', 'connect']);
 const GLOBAL = new Set(['sleep', 'print', 'set', 'default', 'terminal', 'requires']);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const MAX_BURST = 10_000;
 const OPS: readonly Op[] = ['>=', '<=', '!=', '=', '>', '<'];
 
 // Which expectations each step takes.
@@ -136,7 +138,7 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
     if (cmd && GLOBAL.has(cmd)) {
       switch (cmd) {
         case 'sleep':
-          body = { kind: 'sleep', ms: duration(args, lineNo, fail) };
+          body = { kind: 'sleep', timeout: durationText(args, lineNo, fail) };
           break;
         case 'print':
           body = { kind: 'print', text: args };
@@ -184,6 +186,13 @@ export function parseScenario(text: string, file = '<scenario>'): Scenario {
 
 type Fail = (line: number, msg: string) => never;
 
+/** A duration as written: checked now unless it holds ${...} (then when the step runs). */
+function durationText(s: string, line: number, fail: Fail): string {
+  const t = s.trim();
+  if (!t.includes('${')) duration(t, line, fail);
+  return t;
+}
+
 function duration(s: string, line: number, fail: Fail): number {
   try {
     return parseDuration(s);
@@ -217,25 +226,25 @@ function parseCommand(cmd: string, args: string, term: string, line: number, fai
       if (!args) fail(line, 'raw BYTES');
       return { kind: 'raw', term, bytes: args };
     case 'burst': {
-      const m = /^(\d+)\s+(.+)$/.exec(args);
-      if (!m || Number(m[1]) < 1 || Number(m[1]) > 10_000) fail(line, 'burst N MESSAGE (N from 1 to 10000)');
-      return { kind: 'burst', term, n: Number(m![1]), text: m![2]! };
+      const m = /^(\d+|\$\{[^}]+\})\s+(.+)$/.exec(args);
+      if (!m || (!m[1]!.startsWith('$') && (Number(m[1]) < 1 || Number(m[1]) > MAX_BURST))) fail(line, `burst N MESSAGE (N from 1 to ${MAX_BURST})`);
+      return { kind: 'burst', term, n: m![1]!, text: m![2]! };
     }
     case 'wait': {
       let status: 'MSG' | 'NOTE' | undefined;
       let key: string | undefined;
-      let ms = 30_000;
+      let timeout = '30s';
       for (const w of words) {
         if (w === 'MSG' || w === 'NOTE') status = w;
-        else if (/^\d/.test(w)) ms = duration(w, line, fail);
+        else if (/^(\d|\$\{)/.test(w)) timeout = durationText(w, line, fail);
         else if (/^[A-Z]{2,4}$/.test(w)) key = w;
         else fail(line, 'wait [MSG|NOTE] [KEY] [TIMEOUT]');
       }
-      return { kind: 'wait', term, ...(status ? { status } : {}), ...(key ? { key } : {}), ms };
+      return { kind: 'wait', term, ...(status ? { status } : {}), ...(key ? { key } : {}), timeout };
     }
     case 'quiet':
       if (words.length !== 1) fail(line, 'quiet DURATION');
-      return { kind: 'quiet', term, ms: duration(words[0]!, line, fail) };
+      return { kind: 'quiet', term, timeout: durationText(words[0]!, line, fail) };
     case 'close':
     case 'connect':
       if (words.length) fail(line, `${cmd} takes no arguments`);

@@ -7,8 +7,8 @@ import { fieldValue } from '../../../protocol/index.ts';
 import { MdtClient, type Answer, type Endpoint, type Received } from '../client.ts';
 import type { Credentials } from '../credentials.ts';
 import { ServiceClock } from '../service-clock.ts';
-import { clip, redact, showBytes, textBytes, UsageError } from '../text.ts';
-import { compare, loadScenario, type Expectation, type Scenario, type Step, type TerminalDecl } from './parse.ts';
+import { clip, parseDuration, redact, showBytes, textBytes, UsageError } from '../text.ts';
+import { compare, loadScenario, MAX_BURST, type Expectation, type Scenario, type Step, type TerminalDecl } from './parse.ts';
 import { Variables } from './vars.ts';
 
 export interface ScriptOptions {
@@ -188,7 +188,11 @@ async function runStep(step: Step, ctx: Ctx): Promise<StepResult | undefined> {
       }
       return undefined;
     case 'sleep':
-      await sleep(step.ms);
+      try {
+        await sleep(parseDuration(vars.fill(step.timeout)));
+      } catch (err) {
+        return failed(step, undefined, step.source, (err as Error).message);
+      }
       return undefined;
     case 'print':
       try {
@@ -255,18 +259,21 @@ async function runStep(step: Step, ctx: Ctx): Promise<StepResult | undefined> {
         break;
       }
       case 'burst': {
+        const n = Number(vars.fill(step.n));
+        if (!Number.isInteger(n) || n < 1 || n > MAX_BURST) throw new Error(`burst: N must be from 1 to ${MAX_BURST} (got ${vars.fill(step.n)})`);
         const c = await ctx.connect(t);
         const sends: Promise<Answer>[] = [];
-        for (let i = 1; i <= step.n; i++) {
+        for (let i = 1; i <= n; i++) {
           vars.set('I', String(i));
           sends.push(c.send(textBytes(vars.fill(step.text))));
         }
-        res.shown = `burst ${step.n} ${redact(vars.fill(step.text))}`;
+        vars.set('I', '${I}');
+        res.shown = `burst ${n} ${redact(vars.fill(step.text))}`;
         const settled = await Promise.allSettled(sends);
         const answers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
         answers.forEach((a) => observe(ctx, a));
         const errors = settled.flatMap((s) => (s.status === 'rejected' ? [(s.reason as Error).message] : []));
-        if (errors.length) fail(`${errors.length} of ${step.n} without a reply: ${errors[0]}`);
+        if (errors.length) fail(`${errors.length} of ${n} without a reply: ${errors[0]}`);
         const tally = new Map<string, number>();
         for (const a of answers) {
           const k = a.status === 'REJ' ? `REJ ${a.reject?.code ?? '?'}` : a.status;
@@ -299,10 +306,11 @@ async function runStep(step: Step, ctx: Ctx): Promise<StepResult | undefined> {
         res.shown = step.source.replace(/^@\S+\s+/, '');
         const c = await ctx.connect(t);
         await opts.onWait?.({ file: ctx.file, line: step.line, term: t.name });
+        const ms = parseDuration(vars.fill(step.timeout));
         const started = performance.now();
-        const got = await c.waitUnsolicited((r) => (!step.status || r.status === step.status) && (!step.key || r.mke === step.key), step.ms);
+        const got = await c.waitUnsolicited((r) => (!step.status || r.status === step.status) && (!step.key || r.mke === step.key), ms);
         if (!got) {
-          fail(`no unsolicited ${step.status ?? 'MSG or NOTE'}${step.key ? ` ${step.key}` : ''} within ${step.ms} ms`);
+          fail(`no unsolicited ${step.status ?? 'MSG or NOTE'}${step.key ? ` ${step.key}` : ''} within ${ms} ms`);
           res.summary = 'nothing';
           break;
         }
@@ -313,7 +321,7 @@ async function runStep(step: Step, ctx: Ctx): Promise<StepResult | undefined> {
       }
       case 'quiet': {
         const c = await ctx.connect(t);
-        await sleep(step.ms);
+        await sleep(parseDuration(vars.fill(step.timeout)));
         const got = c.takeInbox();
         res.summary = got.length ? `${got.length} unsolicited` : 'quiet';
         if (got.length) {
