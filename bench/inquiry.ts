@@ -55,8 +55,8 @@ export interface InquiryResult {
   machine: { cpus: number; memoryGb: number; node: string };
   options: InquiryBenchOptions;
   seedMs: number;
-  cached: { rounds: Round[]; median: Round };
-  uncached: { rounds: Round[]; median: Round };
+  cached: { rounds: Round[]; median: Round; atHalfRate: Round };
+  uncached: { rounds: Round[]; median: Round; atHalfRate: Round };
   idle: { terminals: number; failed: number; baselineBytes: number; heldBytes: number; perTerminalBytes: number };
   redisGet: { perSecond: number; p50Ms: number | null; clients: number } | { skipped: string };
   pgbenchS: { perSecond: number; p50Ms: number; p99Ms: number; clients: number } | { skipped: string };
@@ -133,7 +133,7 @@ export async function benchInquiry(o: InquiryBenchOptions, say: (l: string) => v
     const son = `SON.${ori}.USR/${BENCH_USER}.PWD/${BENCH_PASSWORD}`;
     const messages = targets.map((t) => `QPO.${ori}.NAM/${t.name}.DOB/${t.dob}`);
 
-    const measure = async (label: string, withRedis: boolean): Promise<{ rounds: Round[]; median: Round }> => {
+    const measure = async (label: string, withRedis: boolean): Promise<InquiryResult['cached']> => {
       const svc = await start(withRedis);
       try {
         say(`${label}: warming up`);
@@ -144,7 +144,11 @@ export async function benchInquiry(o: InquiryBenchOptions, say: (l: string) => v
           say(`  ${label} round ${i + 1}: ${Math.round(r.perSecond)}/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  max ${r.maxMs} ms  errors ${r.errors}`);
           rounds.push(r);
         }
-        return { rounds, median: medianRound(rounds) };
+        const med = medianRound(rounds);
+        // Latency where it means something: paced at half the maximum rate, not at saturation.
+        const half = toRound(await runLoad({ port: svc.port, terminals: o.terminals, seconds: o.seconds, son, messages, rate: med.perSecond / 2 }));
+        say(`  ${label} at half that rate (${Math.round(med.perSecond / 2)}/s): p50 ${half.p50Ms} ms  p99 ${half.p99Ms} ms  max ${half.maxMs} ms`);
+        return { rounds, median: med, atHalfRate: half };
       } finally {
         await svc.stop();
       }
@@ -227,6 +231,8 @@ export function formatInquiryResult(r: InquiryResult): string {
   rows.push(`${''.padEnd(24)}${'per sec'.padStart(10)}${'p50 ms'.padStart(9)}${'p90 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'max ms'.padStart(9)}  errors  spread (per sec / p99)`);
   for (const [label, m] of [['cached inquiries', r.cached], ['uncached inquiries', r.uncached]] as const) {
     const x = m.median;
+    const h = m.atHalfRate;
+    rows.push(`${(label + ' ½ rate').padEnd(24)}${Math.round(h.perSecond).toLocaleString('en-US').padStart(10)}${h.p50Ms.toFixed(2).padStart(9)}${h.p90Ms.toFixed(2).padStart(9)}${h.p99Ms.toFixed(2).padStart(9)}${h.maxMs.toFixed(1).padStart(9)}  ${String(h.errors).padStart(6)}  paced at half the maximum`);
     rows.push(`${label.padEnd(24)}${Math.round(x.perSecond).toLocaleString('en-US').padStart(10)}${x.p50Ms.toFixed(2).padStart(9)}${x.p90Ms.toFixed(2).padStart(9)}${x.p99Ms.toFixed(2).padStart(9)}${x.maxMs.toFixed(1).padStart(9)}  ${String(x.errors).padStart(6)}  ${range(m.rounds, (q) => q.perSecond, 0)} / ${range(m.rounds, (q) => q.p99Ms)}`);
   }
   if ('skipped' in r.redisGet) rows.push(`redis-benchmark GET      skipped: ${r.redisGet.skipped}`);
@@ -239,7 +245,7 @@ export function formatInquiryResult(r: InquiryResult): string {
     rows.push(`cached inquiries / redis GET: ${(ratio * 100).toFixed(1)}%   target ≥ ${INQUIRY_TARGETS.cachedVsRedisGet * 100}%: ${ratio >= INQUIRY_TARGETS.cachedVsRedisGet ? 'met' : 'MISSED'}`);
   }
   if (!('skipped' in r.pgbenchS)) rows.push(`uncached inquiries / pgbench -S: ${((r.uncached.median.perSecond / r.pgbenchS.perSecond) * 100).toFixed(1)}%`);
-  rows.push(`cached p99 ${r.cached.median.p99Ms.toFixed(2)} ms   target ≤ ${INQUIRY_TARGETS.p99Ms} ms: ${r.cached.median.p99Ms <= INQUIRY_TARGETS.p99Ms ? 'met' : 'MISSED'}`);
+  rows.push(`cached p99 at the maximum rate ${r.cached.median.p99Ms.toFixed(2)} ms, at half of it ${r.cached.atHalfRate.p99Ms.toFixed(2)} ms   target ≤ ${INQUIRY_TARGETS.p99Ms} ms: ${r.cached.median.p99Ms <= INQUIRY_TARGETS.p99Ms ? 'met' : r.cached.atHalfRate.p99Ms <= INQUIRY_TARGETS.p99Ms ? 'met at half rate only' : 'MISSED'}`);
   rows.push(`${r.idle.terminals.toLocaleString('en-US')} idle signed-on terminals: ${mb(r.idle.heldBytes)} resident (${mb(r.idle.baselineBytes)} before; ${(r.idle.perTerminalBytes / 1024).toFixed(1)} KiB each)   target < 1 GiB: ${r.idle.heldBytes < INQUIRY_TARGETS.idleBytes && r.idle.failed === 0 ? 'met' : 'MISSED'}`);
   return rows.join('\n');
 }

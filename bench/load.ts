@@ -11,7 +11,12 @@ export interface LoadReport {
   latency: { p50: number; p90: number; p99: number; max: number };
 }
 
-export async function runLoad(o: { port: number; terminals: number; seconds: number; son: string; messages: string[] }): Promise<LoadReport> {
+/**
+ * `rate` (messages per second over all terminals): paced, each terminal sending on its own
+ * schedule (and never two at once); without it, every terminal sends as fast as it is answered.
+ */
+export async function runLoad(o: { port: number; terminals: number; seconds: number; son: string; messages: string[]; rate?: number }): Promise<LoadReport> {
+  const interval = o.rate ? (1000 * o.terminals) / o.rate : 0;
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let errors = 0;
@@ -25,11 +30,18 @@ export async function runLoad(o: { port: number; terminals: number; seconds: num
       const dec = new ReplyDecoder('framed');
       let signedOn = false;
       let sentAt = 0;
+      let due = performance.now() + Math.random() * interval; // spread the terminals' schedules
       const send = () => {
-        if (performance.now() >= deadline) {
+        const now = performance.now();
+        if (now >= deadline) {
           s.destroy();
           return resolve();
         }
+        if (interval && now < due) {
+          setTimeout(send, due - now);
+          return;
+        }
+        due += interval;
         const text = o.messages[next++ % o.messages.length]!;
         sentAt = performance.now();
         s.write(encodeRequest(text, 'framed'));
