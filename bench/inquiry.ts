@@ -14,7 +14,6 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { migrate } from '../db/migrate.ts';
 import { hashPassword } from '../db/passwords.ts';
 import { openPostgres } from '../db/pg-database.ts';
@@ -24,7 +23,7 @@ import { progressBar } from '../src/cli/progress.ts';
 import { silentLogger } from '../src/log.ts';
 import { runLoad, type LoadReport } from './load.ts';
 import { openIdleTerminals } from './idle.ts';
-import { dropCacheKeys, median, pgbench } from './registry.ts';
+import { adminOn, dropCacheKeys, median, pgbench } from './registry.ts';
 import { ServiceProcess } from './service-proc.ts';
 
 const run = promisify(execFile);
@@ -74,15 +73,7 @@ export async function benchInquiry(o: InquiryBenchOptions, say: (l: string) => v
   const scratch = { registry: `ccpor_inq_${stamp}_${process.pid}`.toLowerCase(), pgbench: `ccpor_inqpgb_${stamp}_${process.pid}`.toLowerCase() };
   const prefix = `ccpor-inq-${process.pid}:`;
   const dbUrl = Object.assign(new URL(url), { pathname: `/${scratch.registry}` }).toString();
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>) => {
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = adminOn(url);
   const services: ServiceProcess[] = [];
   const dataDir = join(os.tmpdir(), `ccpor-inq-${process.pid}`);
   const serviceEnv = (withRedis: boolean): Record<string, string> => ({

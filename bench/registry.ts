@@ -105,15 +105,7 @@ export async function benchRegistry(opts: BenchOptions): Promise<Result> {
   const cachePrefix = `ccpor-bench-${stamp}-${process.pid}:`;
   const dbUrl = (name: string) => Object.assign(new URL(url), { pathname: `/${name}` }).toString();
 
-  const admin = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
-    const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
+  const admin = adminOn(url);
   const opened: Database[] = [];
   const caches: InquiryCache[] = [];
   let cleaned = false;
@@ -363,6 +355,17 @@ async function explainNameInquiry(db: Database, label: string, target: Target, i
   };
   return { label, sql: seen.text.trim(), params: seen.params, plan, indexes, seqScans, planningMs: time('Planning'), executionMs: time('Execution') };
 }
+
+/** Runs fn on a one-off connection to the server of `url` (creating and dropping scratch databases). */
+export const adminOn = (url: string) => async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+};
 
 /** pgbench -i on a scratch database, then -S with per-transaction logs for the percentiles. */
 export async function pgbench(
