@@ -74,8 +74,9 @@ export async function findUser(db: Database, name: string): Promise<UserAccount 
 }
 
 /** Releases a locked user and forgets their failed attempts. False when there is no such user. */
-export async function unlockUser(db: Database, name: string): Promise<boolean> {
-  const r = await db.query(`UPDATE users SET locked_at = NULL, failures_since = now() WHERE name = $1`, [name.toUpperCase()]);
+export async function unlockUser(db: Database, name: string, at: Date = new Date()): Promise<boolean> {
+  // Stamped with the service's clock, like the failures it ends (not the database's now()).
+  const r = await db.query(`UPDATE users SET locked_at = NULL, failures_since = $2 WHERE name = $1`, [name.toUpperCase(), at]);
   return r.rowCount > 0;
 }
 

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
-import { MAX_TEXT, parseReply, readEchoFields, ReplyDecoder, type FrameMode, type ParsedReply } from '../../protocol/index.ts';
+import { FrameDecoder, MAX_TEXT, parseReply, readEchoFields, ReplyDecoder, type FrameMode, type ParsedReply } from '../../protocol/index.ts';
 import { textBytes } from './text.ts';
 
 export interface Endpoint {
@@ -107,6 +107,13 @@ export class MdtClient extends EventEmitter<Events> {
   readonly #keep: boolean;
   #closed = false;
   #error: Error | undefined;
+  #sentAnything = false;
+  /**
+   * The service's frame decoder, replayed on what this client writes once raw bytes are sent: it
+   * tells how many replies raw bytes will get (frames, too-long texts and framing problems are
+   * each answered once; a frame left open is not answered yet). Made on first use (4 KB).
+   */
+  #shadow: FrameDecoder | undefined;
   readonly closed: Promise<void>;
 
   private constructor(socket: net.Socket, mode: FrameMode, opts: ClientOptions) {
@@ -202,16 +209,21 @@ export class MdtClient extends EventEmitter<Events> {
   }
 
   /**
-   * Writes bytes exactly as given (no framing) and waits for `replies` replies, not checking CTL.
-   * For testers: bytes outside a frame, split frames, an STX inside a frame, ...
+   * Writes bytes exactly as given (no framing) and waits for their replies, not checking CTL.
+   * For testers: bytes outside a frame, split frames, an STX inside a frame, ... `replies`: how
+   * many to wait for; by default as many as the service's own frame decoder makes of the bytes.
    */
-  sendRaw(bytes: Buffer | string, replies: number, opts: { timeoutMs?: number } = {}): Promise<Answer[]> {
+  sendRaw(bytes: Buffer | string, replies?: number, opts: { timeoutMs?: number } = {}): Promise<Answer[]> {
     const buf = typeof bytes === 'string' ? textBytes(bytes, true) : bytes;
-    return Promise.all(this.#write(buf, replies, null, opts.timeoutMs));
+    if (!this.#shadow) this.#shadow = new FrameDecoder({ mode: this.#sentAnything ? this.mode : 'auto' });
+    const predicted = this.#shadow.push(buf).length;
+    return Promise.all(this.#write(buf, replies ?? predicted, null, opts.timeoutMs, true));
   }
 
-  #write(bytes: Buffer, replies: number, ctl: string | null, timeoutMs = this.#replyTimeoutMs): Promise<Answer>[] {
+  #write(bytes: Buffer, replies: number, ctl: string | null, timeoutMs = this.#replyTimeoutMs, raw = false): Promise<Answer>[] {
     if (!this.isOpen) return Array.from({ length: Math.max(1, replies) }, () => Promise.reject(new ConnectionClosed('not connected')));
+    if (!raw) this.#shadow?.push(bytes);
+    this.#sentAnything = true;
     const sentAt = performance.now();
     const out: Promise<Answer>[] = [];
     for (let i = 0; i < replies; i++) {

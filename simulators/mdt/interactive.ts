@@ -26,7 +26,6 @@ Lower case is fine (the service folds it). Commands:
   :son USER PASSWORD ORI     the same in one line (the password is wiped from screen and history)
   :sof                       sign off
   :raw BYTES                 send bytes as they are, no framing added: <STX> <ETX> \\r \\n \\t \\xHH
-                             (replies to raw bytes are shown as they come)
   :reconnect                 open a new connection (and sign on again when the password is known)
   :help                      this text
   :quit                      leave (also Ctrl-D)`;
@@ -66,6 +65,7 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
   const output = new MutableOutput(out);
   const rl = readline.createInterface({
     input: io.stdin,
+    prompt: 'mdt> ',
     ...(tty ? { output, terminal: true, history, historySize: 200, removeHistoryDuplicates: true } : { terminal: false }),
   });
   const held: string[] = []; // printed while a hidden prompt is up: shown after it
@@ -162,6 +162,11 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
     if (!tty) io.out(`${promptText()}${shown}`);
     try {
       const a = await client.send(text);
+      // REJ AUT: the connection is not signed on (any more: the session may have been locked).
+      if (a.status === 'REJ' && a.reject?.code === 'AUT' && signedOn) {
+        signedOn = undefined;
+        rl.setPrompt(promptText());
+      }
       const ctl = a.ctlMatches ? '' : ` - CTL MISMATCH: sent '${a.expectedCtl}'`;
       showReply(a, `(${Math.round(a.latencyMs)} ms${ctl})`);
       return a;
@@ -249,7 +254,16 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
         const bytes = textBytes(rest, true);
         if (hasPassword(rest)) wipeTypedLine(line, `:raw ${redact(showBytes(bytes))}`);
         if (!tty) io.out(`${promptText()}:raw ${redact(showBytes(bytes))}`);
-        await client.sendRaw(bytes, 0);
+        // As many replies as the service's own frame decoder makes of these bytes.
+        try {
+          for (const a of await client.sendRaw(bytes)) {
+            showReply(a, `(${Math.round(a.latencyMs)} ms)`);
+            if ((a.mke === 'SOF' && a.status === 'ACK') || (a.mke === 'SON' && a.status === 'REJ')) signedOn = undefined;
+          }
+          refreshPrompt();
+        } catch (err) {
+          print(`*** ${(err as Error).message}`);
+        }
         return true;
       }
       case ':reconnect': {
@@ -284,20 +298,14 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
     return true;
   };
 
-  if (!(await connect())) {
-    rl.close();
-    return 1;
-  }
-  rl.on('SIGINT', () => rl.close());
-  if (credentials.defaultUser) await signOn(credentials.defaultUser, undefined, undefined);
-  refreshPrompt();
-
-  // Lines are handled one at a time: from a pipe the replies come out in order; at a terminal
-  // the next line can be typed while a reply is awaited (it is sent when the previous is answered).
-  let queue = Promise.resolve(true);
-  await new Promise<void>((resolve) => {
+  // Lines are handled one at a time, in order: from a pipe the replies come out in order; at a
+  // terminal the next line can be typed while a reply is awaited. Listening starts at once, so
+  // that piped lines are not lost while the connection is being opened.
+  let ready!: () => void;
+  let queue: Promise<boolean> = new Promise<void>((r) => (ready = r)).then(() => true);
+  const ended = new Promise<void>((resolve) => {
     rl.on('line', (line) => {
-      if (hidden) return; // the hidden prompt's answer (handled by rl.question)
+      if (hidden) return; // the hidden prompt's answer (taken by rl.question)
       queue = queue.then(async (go) => {
         if (!go) return false;
         const more = await handle(line);
@@ -307,6 +315,16 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
     });
     rl.on('close', () => resolve());
   });
+  rl.on('SIGINT', () => rl.close());
+
+  if (!(await connect())) {
+    rl.close();
+    return 1;
+  }
+  if (credentials.defaultUser) await signOn(credentials.defaultUser, undefined, undefined);
+  refreshPrompt();
+  ready();
+  await ended;
   closing = true;
   await queue;
   await client?.end(500);

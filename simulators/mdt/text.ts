@@ -1,6 +1,6 @@
 // Small pure helpers shared by the MDT simulator's modes: byte escapes, password redaction,
 // durations and rates on the command line, and registry order numbers for probing.
-import { isWellFormedPno } from '../../protocol/index.ts';
+import { pnoFromSequence } from '../../protocol/index.ts';
 
 const HEX = /^[0-9A-Fa-f]{2}$/;
 
@@ -91,27 +91,10 @@ export function parseRate(s: string): number {
 /** A command-line mistake: reported in one line with exit status 2. */
 export class UsageError extends Error {}
 
-function luhnDigit(digits: string): number {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return (10 - (sum % 10)) % 10;
-}
-
 /** The registry order number of sequence number `n` (SPEC 5: `PO` + 9 digits + Luhn digit). */
 export function pnoOf(n: number): string {
-  const body = String(Math.trunc(n)).padStart(9, '0');
-  if (body.length > 9 || n < 0) throw new RangeError(`PNO sequence out of range: ${n}`);
-  const pno = `PO${body}${luhnDigit(body)}`;
-  // The codec's own check: if it ever disagrees, the simulator is wrong, not the service.
-  if (!isWellFormedPno(pno)) throw new Error(`internal: ${pno} is not a well-formed PNO`);
-  return pno;
+  if (n < 0) throw new RangeError(`PNO sequence out of range: ${n}`);
+  return pnoFromSequence(Math.trunc(n));
 }
 
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';

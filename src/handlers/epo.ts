@@ -1,12 +1,12 @@
 // EPO (ICD 4, 4.1): a CLERK enters an order for their own court; ACK with the new PNO.
-// The parser has already applied the field rules of ICD 3.1 and 4.1 (CTI is the sender's ORI).
+// The parser has already applied the field rules of ICD 3.1 and 4.1 (CTI is the message's ORI,
+// which the session has checked is the clerk's own).
 import { ackBody } from '../../protocol/index.ts';
 import type { InboundMessage } from '../../protocol/messages.ts';
 import { Reject, type HandlerContext, type HandlerResult } from './context.ts';
 import { orderEntry } from './order-entry.ts';
 
 export async function enterOrder(msg: Extract<InboundMessage, { mke: 'EPO' }>, ctx: HandlerContext): Promise<HandlerResult> {
-  if (msg.order.cti !== ctx.user.ori) throw new Reject('PRM', `CTI ${msg.order.cti} IS NOT THE SENDER'S COURT`);
   const sameCase = await ctx.registry.findOrdersByCase(msg.order.oca, msg.order.cti);
   const dup = sameCase.find((o) => o.typ === msg.order.typ);
   if (dup) throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);

@@ -7,6 +7,6 @@ export async function unlock(msg: Extract<InboundMessage, { mke: 'ULK' }>, ctx: 
   const target = await findUser(ctx.db, msg.usr);
   if (!target) throw new Reject('NFD', `NO USER ${msg.usr.toUpperCase()}`);
   if (target.ori !== ctx.user.ori) throw new Reject('PRM', `USER ${target.name} BELONGS TO ANOTHER AGENCY`);
-  await unlockUser(ctx.db, target.name);
+  await unlockUser(ctx.db, target.name, ctx.clock.now());
   return { status: 'ACK', body: [`USR/${target.name} UNLOCKED`], records: 1 };
 }

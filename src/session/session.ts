@@ -153,6 +153,7 @@ export class Session {
       return;
     }
     const msg = parsed.message;
+    const oriBefore = this.user?.ori;
     let result: HandlerResult;
     try {
       result = await this.dispatch(msg, started);
@@ -172,7 +173,8 @@ export class Session {
         result = { status: 'REJ', body: rejectBody('UNA', 'AUDIT TRAIL UNAVAILABLE - RETRY') };
       }
     }
-    this.reply(msg.mke, result.status, result.body, msg.ctl);
+    // SOF's acknowledgement still goes to the terminal of the ORI that just signed off.
+    this.reply(msg.mke, result.status, result.body, msg.ctl, this.user?.ori ?? (msg.mke === 'SOF' ? oriBefore : undefined));
   }
 
   private failure(err: unknown, msg: InboundMessage): HandlerResult {
@@ -223,8 +225,8 @@ export class Session {
     return { status: 'ACK', body: [`SIGNED ON ${r.user.name} ${r.user.role} ${r.user.ori}`] };
   }
 
-  private reply(mke: string, status: ReplyStatus, body: string[], ctl?: string) {
-    this.send({ mke, status, ori: this.user?.ori ?? '', seq: 0, time: this.deps.clock.now(), ctl, body });
+  private reply(mke: string, status: ReplyStatus, body: string[], ctl?: string, ori = this.user?.ori) {
+    this.send({ mke, status, ori: ori ?? '', seq: 0, time: this.deps.clock.now(), ctl, body });
   }
 
   private send(r: Reply) {

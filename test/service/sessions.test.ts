@@ -44,6 +44,7 @@ for (const backend of backends()) {
       assert.equal((await term.send(`QPO.${POLICE}.PNO/PO0000000018`)).status, 'NREC');
       const off = await term.send(`SOF.${POLICE}`);
       assert.equal(off.status, 'ACK');
+      assert.equal(off.ori, POLICE, 'the acknowledgement goes to the ORI that signed off');
       assert.equal((await term.send(`QPO.${POLICE}.PNO/PO0000000018`)).body[0], 'REJ/AUT NOT SIGNED ON');
     });
 

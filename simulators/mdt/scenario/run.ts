@@ -247,7 +247,8 @@ async function runStep(step: Step, ctx: Ctx): Promise<StepResult | undefined> {
       case 'raw': {
         const bytes = textBytes(vars.fill(step.bytes), true);
         res.shown = `raw ${clip(redact(showBytes(bytes)), 200)}`;
-        const n = step.expectations.find((e) => e.kind === 'replies')?.n ?? 1;
+        // Without `replies N`: as many replies as the service's frame decoder makes of the bytes.
+        const n = step.expectations.find((e) => e.kind === 'replies')?.n;
         const c = await ctx.connect(t);
         const answers = await c.sendRaw(bytes, n);
         answers.forEach((a) => observe(ctx, a));
@@ -255,7 +256,7 @@ async function runStep(step: Step, ctx: Ctx): Promise<StepResult | undefined> {
         res.summary = answers.length ? answers.map(summary).join(', ') : 'no reply';
         await sleep(SETTLE_MS);
         if (answers[0]) check(step.expectations, answers[0], ctx, fail);
-        else if (step.expectations.some((e) => e.kind !== 'replies')) fail('expectations given but no reply expected (replies 0)');
+        else if (step.expectations.some((e) => e.kind !== 'replies')) fail('expectations given but no reply expected');
         break;
       }
       case 'burst': {
@@ -303,10 +304,10 @@ async function runStep(step: Step, ctx: Ctx): Promise<StepResult | undefined> {
         break;
       }
       case 'wait': {
-        res.shown = step.source.replace(/^@\S+\s+/, '');
+        const ms = parseDuration(vars.fill(step.timeout));
+        res.shown = ['wait', step.status, step.key, `${ms / 1000}s`].filter(Boolean).join(' ');
         const c = await ctx.connect(t);
         await opts.onWait?.({ file: ctx.file, line: step.line, term: t.name });
-        const ms = parseDuration(vars.fill(step.timeout));
         const started = performance.now();
         const got = await c.waitUnsolicited((r) => (!step.status || r.status === step.status) && (!step.key || r.mke === step.key), ms);
         if (!got) {
