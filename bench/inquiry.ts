@@ -4,7 +4,8 @@
 // idle terminals.
 //
 //   1. a scratch database, migrated and seeded; a benchmark user; 2,000 name+DOB targets
-//   2. the service (`ccpor serve`, CCPOR_WORKERS processes) with Redis: cached inquiries
+//   2. the service (`ccpor serve`, CCPOR_WORKERS processes) with Redis: cached inquiries, driven
+//      by the MDT simulator's load mode
 //   3. the service without Redis (no cache with a shared PostgreSQL): uncached inquiries
 //   4. a fresh service holding N idle signed-on terminals: resident memory
 //   5. redis-benchmark and pgbench
@@ -122,22 +123,23 @@ export async function benchInquiry(o: InquiryBenchOptions, say: (l: string) => v
       await db.close();
     }
     const son = `SON.${ori}.USR/${BENCH_USER}.PWD/${BENCH_PASSWORD}`;
-    const messages = targets.map((t) => `QPO.${ori}.NAM/${t.name}.DOB/${t.dob}`);
+    const load = (port: number, seconds: number, rate?: number) =>
+      runLoad({ port, user: BENCH_USER, password: BENCH_PASSWORD, ori, names: targets }, { terminals: o.terminals, seconds, rate });
 
     const measure = async (label: string, withRedis: boolean): Promise<InquiryResult['cached']> => {
       const svc = await start(withRedis);
       try {
         say(`${label}: warming up`);
-        await runLoad({ port: svc.port, terminals: o.terminals, seconds: 3, son, messages });
+        await load(svc.port, 3);
         const rounds: Round[] = [];
         for (let i = 0; i < o.rounds; i++) {
-          const r = toRound(await runLoad({ port: svc.port, terminals: o.terminals, seconds: o.seconds, son, messages }));
+          const r = toRound(await load(svc.port, o.seconds));
           say(`  ${label} round ${i + 1}: ${Math.round(r.perSecond)}/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms  max ${r.maxMs} ms  errors ${r.errors}`);
           rounds.push(r);
         }
         const med = medianRound(rounds);
         // Latency where it means something: paced at half the maximum rate, not at saturation.
-        const half = toRound(await runLoad({ port: svc.port, terminals: o.terminals, seconds: o.seconds, son, messages, rate: med.perSecond / 2 }));
+        const half = toRound(await load(svc.port, o.seconds, med.perSecond / 2));
         say(`  ${label} at half that rate (${Math.round(med.perSecond / 2)}/s): p50 ${half.p50Ms} ms  p99 ${half.p99Ms} ms  max ${half.maxMs} ms`);
         return { rounds, median: med, atHalfRate: half };
       } finally {

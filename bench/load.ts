@@ -1,7 +1,11 @@
-// A closed-loop load for the benchmark: T terminals, each signed on, each sending its next
-// inquiry as soon as the last is answered, for a fixed time. Latency is per message.
-import net from 'node:net';
-import { encodeRequest, ReplyDecoder } from '../protocol/index.ts';
+// The benchmark's load: the MDT simulator's load mode (simulators/mdt/load), driven in-process
+// with a list of known names so that every inquiry is a HIT, as a patrol shift's would mostly be.
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Credentials } from '../simulators/mdt/credentials.ts';
+import { parseMix } from '../simulators/mdt/load/mix.ts';
+import { runLoad as mdtLoad } from '../simulators/mdt/load/run.ts';
 
 export interface LoadReport {
   sent: number;
@@ -11,69 +15,48 @@ export interface LoadReport {
   latency: { p50: number; p90: number; p99: number; max: number };
 }
 
-/**
- * `rate` (messages per second over all terminals): paced, each terminal sending on its own
- * schedule (and never two at once); without it, every terminal sends as fast as it is answered.
- */
-export async function runLoad(o: { port: number; terminals: number; seconds: number; son: string; messages: string[]; rate?: number }): Promise<LoadReport> {
-  const interval = o.rate ? (1000 * o.terminals) / o.rate : 0;
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
-  let errors = 0;
-  let next = 0;
-  const deadline = performance.now() + o.seconds * 1000;
-  const startAt = performance.now();
-  const terminal = () =>
-    new Promise<void>((resolve) => {
-      const s = net.connect(o.port, '127.0.0.1');
-      s.setNoDelay(true);
-      const dec = new ReplyDecoder('framed');
-      let signedOn = false;
-      let sentAt = 0;
-      let due = performance.now() + Math.random() * interval; // spread the terminals' schedules
-      const send = () => {
-        const now = performance.now();
-        if (now >= deadline) {
-          s.destroy();
-          return resolve();
-        }
-        if (interval && now < due) {
-          setTimeout(send, due - now);
-          return;
-        }
-        due += interval;
-        const text = o.messages[next++ % o.messages.length]!;
-        sentAt = performance.now();
-        s.write(encodeRequest(text, 'framed'));
-      };
-      s.on('connect', () => s.write(encodeRequest(o.son, 'framed')));
-      s.on('error', () => {
-        errors++;
-        resolve();
-      });
-      s.on('data', (chunk) => {
-        for (const lines of dec.push(chunk)) {
-          const status = lines[0]?.slice(5, 9).trim() ?? '?';
-          if (!signedOn) {
-            if (status !== 'ACK') {
-              errors++;
-              s.destroy();
-              return resolve();
-            }
-            signedOn = true;
-          } else {
-            latencies.push(performance.now() - sentAt);
-            const key = status === 'REJ' ? `REJ ${lines[1]?.slice(4, 7)}` : status;
-            statuses[key] = (statuses[key] ?? 0) + 1;
-            if (status === 'REJ') errors++;
-          }
-          send();
-        }
-      });
-    });
-  await Promise.all(Array.from({ length: o.terminals }, terminal));
-  const elapsed = (performance.now() - startAt) / 1000;
-  const sorted = Float64Array.from(latencies).sort();
-  const q = (p: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0) * 1000) / 1000;
-  return { sent: latencies.length, perSecond: latencies.length / elapsed, errors, statuses, latency: { p50: q(0.5), p90: q(0.9), p99: q(0.99), max: q(1) } };
+export interface LoadTarget {
+  port: number;
+  user: string;
+  password: string;
+  ori: string;
+  /** Restrained persons known to have active orders: `LAST, FIRST` and CCYYMMDD. */
+  names: { name: string; dob: string }[];
+}
+
+/** `rate` (messages per second over all terminals): paced; without it, as fast as answered. */
+export async function runLoad(t: LoadTarget, o: { terminals: number; seconds: number; rate?: number }): Promise<LoadReport> {
+  const namesFile = join(os.tmpdir(), `ccpor-bench-names-${process.pid}.txt`);
+  writeFileSync(namesFile, t.names.map((n) => `${n.name}|${n.dob}`).join('\n') + '\n');
+  const r = await mdtLoad({
+    endpoint: { host: '127.0.0.1', port: t.port },
+    credentials: Credentials.fromOptions({ user: t.user, password: t.password, ori: t.ori, env: {} }),
+    terminals: o.terminals,
+    durationMs: o.seconds * 1000,
+    ratePerSecond: o.rate,
+    pipeline: 1,
+    mix: parseMix('qpo-name:100'),
+    users: undefined,
+    namesFile,
+    discover: 0,
+    seedOrders: undefined,
+    idle: 0,
+    idleConcurrency: 100,
+    serverPid: undefined,
+    progressMs: 3_600_000,
+    replyTimeoutMs: 30_000,
+    timeZone: 'America/Los_Angeles',
+    out: () => {},
+    err: () => {},
+  });
+  const statuses = { ...r.byStatus };
+  for (const [code, n] of Object.entries(r.byReject)) statuses[`REJ ${code}`] = n;
+  const s = r.servedLatencyMs;
+  return {
+    sent: r.sent,
+    perSecond: r.servedThroughput,
+    errors: r.errorsTotal + Object.values(r.byReject).reduce((a, n) => a + n, 0),
+    statuses,
+    latency: { p50: s.p50, p90: s.p90, p99: s.p99, max: s.max },
+  };
 }
