@@ -1,9 +1,10 @@
 // Agencies and user accounts: who may sign on, for which ORI, in which role.
+import { ROLES, type Role } from '../protocol/messages.ts';
 import type { Database } from './database.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 
-export const ROLES = ['OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK', 'JUDGE', 'ADMIN'] as const;
-export type Role = (typeof ROLES)[number];
+// The roles are the protocol's (ICD 4): one list for the wire and the accounts.
+export { ROLES, type Role };
 export const AGENCY_KINDS = ['COURT', 'LAW', 'SHERIFF'] as const;
 export type AgencyKind = (typeof AGENCY_KINDS)[number];
 

@@ -4,6 +4,25 @@
 export const MESSAGE_KEYS = ['SON', 'SOF', 'QPO', 'EPO', 'MPO', 'XPO', 'CPO', 'SPO', 'YQ', 'YR', 'AM', 'ULK'] as const;
 export type MessageKey = (typeof MESSAGE_KEYS)[number];
 
+export const ROLES = ['OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK', 'JUDGE', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who may send each key (ICD 4). Rules that need the order (the issuing court) are the service's. */
+export const MAY_SEND: Record<MessageKey, readonly Role[]> = {
+  SON: ROLES,
+  SOF: ROLES,
+  QPO: ROLES,
+  EPO: ['CLERK'],
+  MPO: ['CLERK'],
+  XPO: ['CLERK'],
+  CPO: ['CLERK'],
+  SPO: ['OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK'],
+  YQ: ['OFFICER', 'DISPATCHER', 'SHERIFF'],
+  YR: ['CLERK', 'SHERIFF'],
+  AM: ROLES,
+  ULK: ['ADMIN'],
+};
+
 export const REJECT_CODES = {
   FRM: 'MALFORMED MESSAGE',
   LEN: 'MESSAGE TOO LONG',

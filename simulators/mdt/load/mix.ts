@@ -1,6 +1,6 @@
 // The kinds of message a load test sends, their weights (--mix), and how each is built. Messages
 // are written with the codec's formatMessage, so they are what a real MDT would send.
-import { formatMessage, type InboundMessage, type MessageKey, type ReplyStatus } from '../../../protocol/index.ts';
+import { formatMessage, MAY_SEND, type InboundMessage, type MessageKey, type ReplyStatus } from '../../../protocol/index.ts';
 import type { Role } from '../credentials.ts';
 import { UsageError, letterCounter, pnoOf, randomDigits } from '../text.ts';
 import type { KnownOrder, Pool, PoolField } from './pool.ts';
@@ -33,21 +33,8 @@ export const KINDS = {
 export type Kind = keyof typeof KINDS;
 const isKind = (s: string): s is Kind => Object.hasOwn(KINDS, s);
 
-/** Who may send each key (ICD 4), to choose users for a mix. */
-export const MAY_SEND: Record<MessageKey, readonly Role[]> = {
-  SON: ['OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK', 'JUDGE', 'ADMIN'],
-  SOF: ['OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK', 'JUDGE', 'ADMIN'],
-  QPO: ['OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK', 'JUDGE', 'ADMIN'],
-  EPO: ['CLERK'],
-  MPO: ['CLERK'],
-  XPO: ['CLERK'],
-  CPO: ['CLERK'],
-  SPO: ['OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK'],
-  YQ: ['OFFICER', 'DISPATCHER', 'SHERIFF'],
-  YR: ['CLERK', 'SHERIFF'],
-  AM: ['OFFICER', 'DISPATCHER', 'SHERIFF', 'CLERK', 'JUDGE', 'ADMIN'],
-  ULK: ['ADMIN'],
-};
+/** Who may send each key (ICD 4), to choose users for a mix: the protocol's table. */
+export { MAY_SEND };
 
 export class Mix {
   readonly #cumulative: [Kind, number][] = [];
