@@ -7,7 +7,7 @@ import type { InquiryCache } from './cache/cache.ts';
 import { bucket, bucketsOf, type OrderKeys } from './buckets.ts';
 import type { Database, Queryable } from './database.ts';
 import { toIsoDate } from './dates.ts';
-import { formatName, nameKeys, parseName, phoneticBase } from './names.ts';
+import { nameKeys, parseName, phoneticBase } from './names.ts';
 import {
   OrderNotFoundError,
   type Actor,
@@ -195,20 +195,12 @@ export class Registry {
 
   /** QPO by NAM + DOB (+ SEX): exact and phonetic matches on the name and the aliases. */
   findOrdersForRestrainedPerson(q: NameInquiry): Promise<OrderRecord[]> {
-    const hst = !!q.includeInactive;
-    return this.inquire(bucket.restrainedDob(q.dob), `n|${hst}|${q.sex ?? ''}|${formatName(parseName(q.name))}`, () =>
-      this.records(SQL.restrained, [hst, ...this.nameParams(q.name, q.dob), q.sex && q.sex !== 'U' ? q.sex : '']),
-      hst,
-    );
+    return this.nameInquiry(SQL.restrained, bucket.restrainedDob(q.dob), q);
   }
 
   /** QPO by PPN + PPB: the orders that protect that person. */
   findOrdersForProtectedPerson(q: NameInquiry): Promise<OrderRecord[]> {
-    const hst = !!q.includeInactive;
-    return this.inquire(bucket.protectedDob(q.dob), `n|${hst}|${q.sex ?? ''}|${formatName(parseName(q.name))}`, () =>
-      this.records(SQL.protected, [hst, ...this.nameParams(q.name, q.dob), q.sex && q.sex !== 'U' ? q.sex : '']),
-      hst,
-    );
+    return this.nameInquiry(SQL.protected, bucket.protectedDob(q.dob), q);
   }
 
   findOrderByPno(pno: string, o: InquiryOptions = {}): Promise<OrderRecord[]> {
@@ -358,10 +350,14 @@ export class Registry {
 
   // ---- Inside ---------------------------------------------------------------------------------
 
-  private nameParams(name: string, dob: string): unknown[] {
-    const n = parseName(name);
+  /** Name + DOB against one table of names; cached under the name's normal form. */
+  private nameInquiry(sql: string, b: string, q: NameInquiry): Promise<OrderRecord[]> {
+    const hst = !!q.includeInactive;
+    const n = parseName(q.name);
     const k = nameKeys(n);
-    return [toIsoDate(dob), n.last, n.first, n.middle, n.suffix, k.lastNysiis, phoneticBase(n.last)];
+    const sex = q.sex && q.sex !== 'U' ? q.sex : '';
+    const params = [hst, toIsoDate(q.dob), n.last, n.first, n.middle, n.suffix, k.lastNysiis, phoneticBase(n.last), sex];
+    return this.inquire(b, `n|${hst}|${q.sex ?? ''}|${k.nameNorm}`, () => this.records(sql, params), hst);
   }
 
   private async records(sql: string, params: unknown[]): Promise<StoredOrder[]> {

@@ -80,8 +80,7 @@ export class Session {
     return this.enqueue(async () => {
       const started = this.deps.clock.now();
       this.touch(started);
-      this.reply(r.mke ?? '', 'REJ', rejectBody(r.code, r.text), r.ctl);
-      await this.audit(started, r.mke ?? null, { TEXT: sanitize(raw.slice(0, 200)) }, `REJ ${r.code}`, 0, false);
+      this.refuse(started, r, { TEXT: sanitize(raw.slice(0, 200)) });
     });
   }
 
@@ -140,18 +139,10 @@ export class Session {
     const started = this.deps.clock.now();
     this.touch(started);
     if (!this.bucket.take(started.getTime())) {
-      const { mke, ctl } = readEchoFields(text);
-      this.reply(mke ?? '', 'REJ', rejectBody('RAT', 'RATE LIMIT EXCEEDED - SLOW DOWN'), ctl);
-      await this.audit(started, mke ?? null, {}, 'REJ RAT', 0, false);
-      return;
+      return this.refuse(started, { code: 'RAT', text: 'RATE LIMIT EXCEEDED - SLOW DOWN', ...readEchoFields(text) }, {});
     }
     const parsed = parseMessage(text, { today: localDate(started, this.deps.timeZone) });
-    if (!parsed.ok) {
-      const r = parsed.rejection;
-      this.reply(r.mke ?? '', 'REJ', rejectBody(r.code, r.text), r.ctl);
-      await this.audit(started, r.mke ?? null, { TEXT: sanitize(text.slice(0, 200)) }, `REJ ${r.code}`, 0, false);
-      return;
-    }
+    if (!parsed.ok) return this.refuse(started, parsed.rejection, { TEXT: sanitize(text.slice(0, 200)) });
     const msg = parsed.message;
     const oriBefore = this.user?.ori;
     let result: HandlerResult;
@@ -175,6 +166,12 @@ export class Session {
     }
     // SOF's acknowledgement still goes to the terminal of the ORI that just signed off.
     this.reply(msg.mke, result.status, result.body, msg.ctl, this.user?.ori ?? (msg.mke === 'SOF' ? oriBefore : undefined));
+  }
+
+  /** A message refused before any handler saw it: REJ with the echo fields, and its audit entry. */
+  private refuse(started: Date, r: Rejection, fields: Record<string, string>): void {
+    this.reply(r.mke ?? '', 'REJ', rejectBody(r.code, r.text), r.ctl);
+    void this.audit(started, r.mke ?? null, fields, `REJ ${r.code}`, 0, false);
   }
 
   private failure(err: unknown, msg: InboundMessage): HandlerResult {
