@@ -9,6 +9,7 @@ import type { Config } from './config.ts';
 import { createDemoRegistry, hasUsers } from './demo.ts';
 import type { Logger } from './log.ts';
 import { SessionManager } from './session/manager.ts';
+import { Switchboard } from './session/switchboard.ts';
 import { listenTerminals } from './transport/tcp.ts';
 import { loadTlsCredentials } from './transport/tls-credentials.ts';
 
@@ -51,6 +52,7 @@ export async function startService(
       clock,
       log,
       timeZone: config.timeZone,
+      switchboard: new Switchboard(),
       audit,
       policy: {
         idleLockMs: config.idleLockMs,

@@ -1,4 +1,5 @@
 // The commands of `ccpor`, one entry each: flags checked with zod, work done by db/ and src/.
+import { Switchboard } from '../session/switchboard.ts';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { addAgency, addUser, AGENCY_KINDS, findAgency, ORI_PATTERN, ROLES, unlockUser } from '../../db/accounts.ts';
@@ -151,7 +152,7 @@ export const commands: Record<string, Command> = {
         const court = await findAgency(registry.db, f.ori);
         if (!court) throw new UsageError(`no agency ${f.ori}`);
         if (court.kind !== 'COURT') throw new UsageError(`${f.ori} is not a court`);
-        const services = { registry, db: registry.db, clock: systemClock, log: ctx.log, timeZone: ctx.config.timeZone };
+        const services = { registry, db: registry.db, clock: systemClock, log: ctx.log, timeZone: ctx.config.timeZone, switchboard: new Switchboard() };
         for (const line of text.split(/\r?\n/)) {
           if (line.trim() === '') continue;
           const reply = await importLine(line, f.ori, services, audit);

@@ -6,6 +6,7 @@ import type { Registry } from '../../db/registry.ts';
 import type { RejectCode, ReplyStatus } from '../../protocol/messages.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import type { Switchboard } from '../session/switchboard.ts';
 
 export interface SignedOnUser {
   id: number;
@@ -20,6 +21,8 @@ export interface Services {
   clock: Clock;
   log: Logger;
   timeZone: string;
+  /** Live traffic to the terminals signed on for an ORI. */
+  switchboard: Switchboard;
 }
 
 export interface HandlerContext extends Services {

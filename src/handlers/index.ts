@@ -2,6 +2,7 @@
 // Keys without a handler yet are answered REJ MKE by the session.
 import type { InboundMessage, MessageKey } from '../../protocol/messages.ts';
 import type { HandlerContext, HandlerResult } from './context.ts';
+import { administrativeMessage } from './am.ts';
 import { enterOrder } from './epo.ts';
 import { cancelOrder, clearOrder } from './end-order.ts';
 import { inquire } from './qpo.ts';
@@ -17,4 +18,5 @@ export const HANDLERS: Partial<{ [K in MessageKey]: Handler<K> }> = {
   CPO: clearOrder,
   SPO: recordService,
   ULK: unlock,
+  AM: administrativeMessage,
 };

@@ -95,6 +95,7 @@ export class Session {
     }
     if (idle >= this.deps.policy.idleLockMs && this.state === 'ACTIVE') {
       this.state = 'LOCKED';
+      this.deps.switchboard.leave(this);
       this.notify('NOTE', ['SESSION LOCKED AFTER INACTIVITY - SIGN ON AGAIN (SON)']);
       void this.audit(now, 'LOCK', {}, 'LOCKED', 0, false);
       return 'lock';
@@ -110,12 +111,14 @@ export class Session {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.deps.switchboard.leave(this);
     this.link.close(reason);
   }
 
   /** The transport saw the connection end. */
   ended(): void {
     this.closed = true;
+    this.deps.switchboard.leave(this);
   }
 
   // ---- inside -------------------------------------------------------------------------------
@@ -195,6 +198,7 @@ export class Session {
       const who = this.user.name;
       this.state = 'OPEN';
       this.user = undefined;
+      this.deps.switchboard.leave(this);
       return { status: 'ACK', body: [`SIGNED OFF ${who}`] };
     }
     const handler = HANDLERS[msg.mke];
@@ -207,6 +211,7 @@ export class Session {
     // leaves the previous user signed on.
     this.state = 'OPEN';
     this.user = undefined;
+    this.deps.switchboard.leave(this);
     const r = await signOn(
       this.deps.db,
       { usr: msg.usr, pwd: msg.pwd, otp: msg.otp, ori: msg.ori, source: this.link.source, at: now },
@@ -219,6 +224,7 @@ export class Session {
     }
     this.user = r.user;
     this.state = 'ACTIVE';
+    this.deps.switchboard.join(r.user.ori, this);
     return { status: 'ACK', body: [`SIGNED ON ${r.user.name} ${r.user.role} ${r.user.ori}`] };
   }
 

@@ -5,7 +5,7 @@ import { ROLES, type Role } from '../../db/accounts.ts';
 import { MESSAGE_KEYS, type MessageKey } from '../../protocol/messages.ts';
 import { ALLOWED } from '../../src/session/permissions.ts';
 import { backends } from '../support/backends.ts';
-import { CLERK, COURT, entry } from '../support/fixtures.ts';
+import { CLERK, COURT, entry, OTHER_COURT } from '../support/fixtures.ts';
 import { son, startTestService, USERS, type TestService } from '../support/service.ts';
 import { TestTerminal } from '../support/terminal.ts';
 
@@ -55,7 +55,7 @@ describe('message key × role over TCP', () => {
       case 'SPO': return `SPO.${ori}.PNO/${pno}.SDT/202606151000.SHW/PERSONAL.SVB/OFC TEST 1`;
       case 'YQ': return `YQ.${ori}.PNO/${pno}.RTY/PO.RNO/1.PRI/U`;
       case 'YR': return `YR.${ori}.PNO/${pno}.RNO/1.CNF/Y`;
-      case 'AM': return `AM.${ori}.DES/${COURT}.MIS/ROLE TEST`;
+      case 'AM': return `AM.${ori}.DES/${OTHER_COURT}.MIS/ROLE TEST`; // nobody signed on there: REJ NFD, not PRM
       case 'ULK': return `ULK.${ori}.USR/${USERS[role].name}`;
     }
   };
