@@ -5,6 +5,7 @@
 import cluster from 'node:cluster';
 import type { Config } from './config.ts';
 import type { Logger } from './log.ts';
+import { loadHostKey } from './ssh/host-key.ts';
 import { loadTlsCredentials } from './transport/tls-credentials.ts';
 
 export class ClusterConfigError extends Error {}
@@ -12,8 +13,9 @@ export class ClusterConfigError extends Error {}
 /** In the primary: forks the workers and keeps them running until SIGINT/SIGTERM. */
 export async function runPrimary(config: Config, log: Logger): Promise<void> {
   if (!config.databaseUrl) throw new ClusterConfigError('CCPOR_WORKERS > 1 needs DATABASE_URL: the embedded registry belongs to one process');
-  // Made once here, so that workers do not race to create the self-signed certificate.
+  // Made once here, so that workers do not race to create the self-signed certificate or host key.
   if (config.tlsPort) await loadTlsCredentials({ certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, dataDir: config.dataDir }, log);
+  if (config.sshPort) loadHostKey(config.dataDir, log);
   cluster.setupPrimary({ silent: false });
   let stopping = false;
   const fork = () => cluster.fork({ CCPOR_WORKER: '1' });

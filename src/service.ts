@@ -10,6 +10,8 @@ import { createDemoRegistry, hasUsers } from './demo.ts';
 import type { Logger } from './log.ts';
 import { SessionManager } from './session/manager.ts';
 import { Switchboard } from './session/switchboard.ts';
+import { loadHostKey } from './ssh/host-key.ts';
+import { listenSsh, type SshListener } from './ssh/server.ts';
 import { listenTerminals } from './transport/tcp.ts';
 import { loadTlsCredentials } from './transport/tls-credentials.ts';
 
@@ -18,7 +20,9 @@ export interface Service {
   audit: AuditTrail;
   sessions: SessionManager;
   /** The ports listened on (a port configured as 0 is disabled and absent here). */
-  ports: { tcp?: number; tls?: number };
+  ports: { tcp?: number; tls?: number; ssh?: number };
+  /** The SSH listener, when one is configured. */
+  ssh?: SshListener;
   stop(): Promise<void>;
 }
 
@@ -67,6 +71,7 @@ export async function startService(
 
   const servers: net.Server[] = [];
   const ports: Service['ports'] = {};
+  let ssh: SshListener | undefined;
   try {
     if (config.tcpPort) {
       const s = await listenTerminals(sessions, { host: config.bind, port: config.tcpPort }, log);
@@ -79,8 +84,14 @@ export async function startService(
       servers.push(s);
       ports.tls = (s.address() as net.AddressInfo).port;
     }
+    if (config.sshPort) {
+      const hostKey = loadHostKey(config.dataDir, log);
+      ssh = await listenSsh({ manager: sessions, db: registry.db, audit, clock, log, timeZone: config.timeZone, hostKey }, { host: config.bind, port: config.sshPort });
+      ports.ssh = ssh.port;
+    }
   } catch (err) {
     for (const s of servers) s.close();
+    await ssh?.close();
     sessions.stop();
     await audit.close();
     await registry.close();
@@ -93,8 +104,10 @@ export async function startService(
     audit,
     sessions,
     ports,
+    ssh,
     async stop() {
-      const closing = servers.map((s) => new Promise((r) => s.close(r)));
+      const closing: Promise<unknown>[] = servers.map((s) => new Promise((r) => s.close(r)));
+      if (ssh) closing.push(ssh.close());
       sessions.stop();
       await Promise.all(closing);
       await audit.close();

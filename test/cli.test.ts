@@ -1,7 +1,7 @@
 // `ccpor` as an operator uses it: exit codes, one-line reasons, and what each command leaves behind.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -66,6 +66,25 @@ for (const backend of backends()) {
       const unknown = ccpor('user', 'unlock', '--name', 'NOBODY');
       assert.equal(unknown.code, 2);
       assert.equal(unknown.err, 'ccpor: no user NOBODY\n');
+    });
+
+    test('user key add registers an SSH key with its fingerprint and refuses what is not one', () => {
+      const key = join(dataDir, 'id_ed25519.pub');
+      // A real ed25519 public key line; the fingerprint is the one `ssh-keygen -l` prints for it.
+      writeFileSync(key, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl clerk7@court\n');
+      const ok = ccpor('user', 'key', 'add', '--name', 'clerk7', '--file', key);
+      assert.equal(ok.code, 0, ok.err);
+      assert.equal(ok.out, 'ssh-ed25519 key SHA256:+DiY3wvvV6TuJJhbpZisF/zLDA0zPMSvHdkr4UvCOqU added for CLERK7\n');
+      const again = ccpor('user', 'key', 'add', '--name', 'clerk7', '--file', key);
+      assert.equal(again.code, 1);
+      assert.match(again.err, /already registered for CLERK7/);
+      writeFileSync(key, 'ssh-dss AAAAB3NzaC1kc3MAAACBAP clerk7\n');
+      assert.match(ccpor('user', 'key', 'add', '--name', 'clerk7', '--file', key).err, /key type ssh-dss is not accepted/);
+      writeFileSync(key, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMq\n');
+      assert.match(ccpor('user', 'key', 'add', '--name', 'clerk7', '--file', key).err, /damaged or truncated/);
+      writeFileSync(key, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n');
+      assert.equal(ccpor('user', 'key', 'add', '--name', 'nobody', '--file', key).err, 'ccpor: no user NOBODY\n');
+      assert.equal(ccpor('user', 'key', 'add', '--name', 'clerk7', '--file', join(dataDir, 'missing.pub')).code, 2);
     });
 
     test('unknown commands and flags are refused with a reason', () => {

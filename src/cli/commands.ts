@@ -1,5 +1,4 @@
 // The commands of `ccpor`, one entry each: flags checked with zod, work done by db/ and src/.
-import { Switchboard } from '../session/switchboard.ts';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { addAgency, addUser, AGENCY_KINDS, findAgency, ORI_PATTERN, ROLES, unlockUser } from '../../db/accounts.ts';
@@ -8,11 +7,13 @@ import { isRealDate, localDate } from '../../db/dates.ts';
 import { migrate } from '../../db/migrate.ts';
 import { openDatabase, openRegistry } from '../../db/open.ts';
 import { seedRegistry } from '../../db/seed.ts';
+import { addSshKey } from '../../db/ssh-keys.ts';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { isWorker, runPrimary } from '../cluster.ts';
 import { importLine } from '../import.ts';
 import { newTotpSecret } from '../session/totp.ts';
+import { Switchboard } from '../session/switchboard.ts';
 import type { Logger } from '../log.ts';
 import { runService } from '../service.ts';
 import { readFlags, UsageError } from './args.ts';
@@ -103,6 +104,21 @@ export const commands: Record<string, Command> = {
       say(`user ${f.name.toUpperCase()} added as ${f.role} of ${f.ori}`);
       // Shown once, for the user's authenticator app; never logged.
       if (totpSecret) say(`one-time code secret: ${totpSecret}\notpauth://totp/CCPOR:${f.name.toUpperCase()}?secret=${totpSecret}&issuer=CCPOR`);
+    },
+  },
+  'user key add': {
+    synopsis: 'user key add --name NAME --file KEY.pub',
+    summary: 'register an SSH public key (ed25519 or ECDSA) for a user: console and `exec clets` over SSH',
+    async run(args, ctx) {
+      const f = readFlags(args, { name: z.string().min(1), file: z.string().min(1) });
+      let text: string;
+      try {
+        text = readFileSync(f.file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${f.file}: ${(err as Error).message}`);
+      }
+      const key = await withDatabase(ctx, (db) => addSshKey(db, f.name, text));
+      say(`${key.algorithm} key ${key.fingerprint} added for ${f.name.toUpperCase()}`);
     },
   },
   'user unlock': {

@@ -8,16 +8,19 @@ import { commands, usage } from './commands.ts';
 async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const log = createLogger({ level: config.logLevel, format: config.logFormat });
-  const [first, second, ...rest] = argv;
+  const [first, second, third, ...rest] = argv;
   if (!first || first === 'help' || first === '--help' || first === '-h') {
     process.stdout.write(usage());
     return first ? 0 : 2;
   }
+  // The longest command name that matches: `user key add` before `user add`.
+  const three = commands[`${first} ${second ?? ''} ${third ?? ''}`.trim()];
   const two = commands[`${first} ${second ?? ''}`.trim()];
   const one = commands[first];
-  const cmd = two ?? one;
+  const cmd = three ?? two ?? one;
   if (!cmd) throw new UsageError(`unknown command '${[first, second].filter(Boolean).join(' ')}' (ccpor help lists them)`);
-  const args = two ? rest : [second, ...rest].filter((a): a is string => a !== undefined);
+  const words = three ? 3 : two ? 2 : 1;
+  const args = [second, third, ...rest].slice(words - 1).filter((a): a is string => a !== undefined);
   return (await cmd.run(args, { config, log })) ?? 0;
 }
 

@@ -84,6 +84,37 @@ export class Session {
     });
   }
 
+  /**
+   * Signs on a user whom the transport has already authenticated (SSH: password, one-time code or
+   * key, with the lockout rules of SON). Queued like a message, so it takes effect before anything
+   * received after it; audited as a SON. `announce`: answer with the SON ACK a SON would get.
+   */
+  signOnVerified(user: SignedOnUser, method: string, announce: boolean): Promise<void> {
+    return this.enqueue(async () => {
+      const started = this.deps.clock.now();
+      this.touch(started);
+      this.user = user;
+      this.state = 'ACTIVE';
+      this.deps.switchboard.join(user.ori, this);
+      try {
+        await this.audit(started, 'SON', { VIA: this.link.terminal.split('-')[0]!.toUpperCase(), METHOD: method.toUpperCase() }, 'ACK', 0, true);
+      } catch {
+        this.state = 'OPEN';
+        this.user = undefined;
+        this.deps.switchboard.leave(this);
+        if (announce) this.reply('SON', 'REJ', rejectBody('UNA', 'AUDIT TRAIL UNAVAILABLE - RETRY'));
+        this.close('audit unavailable');
+        return;
+      }
+      if (announce) this.reply('SON', 'ACK', [`SIGNED ON ${user.name} ${user.role} ${user.ori}`]);
+    });
+  }
+
+  /** Resolves when every message received so far has been answered. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
   /** Idle rules of ICD 6 (CJIS AC-11, SC-10), checked by the session manager's sweep. */
   checkIdle(now: Date): 'close' | 'lock' | undefined {
     if (this.closed) return undefined;
