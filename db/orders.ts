@@ -96,6 +96,31 @@ export interface OrderRecord {
   images: number;
   /** For name inquiries: E the same name, P a name that sounds the same. */
   match?: 'E' | 'P';
+  /**
+   * Set on an active order that other active orders conflict with: the PNO that prevails among
+   * them all (possibly this one), and each conflicting order with the kinds of contradiction.
+   */
+  conflict?: { prevails: string; with: { pno: string; prevails: string; kinds: string[] }[] };
+}
+
+/** An order's terms as another order's conflict sees them (stored status; effective at answer time). */
+export interface ConflictPartner {
+  pno: string;
+  typ: OrderType;
+  isd: string;
+  exp: string; // CCYYMMDD or NONEXP
+  status: 'ACTIVE' | 'EXPIRED' | 'CLEARED' | 'CANCELLED';
+  pco: string[];
+  dst: number | null;
+  kinds: string[];
+}
+
+/** The order changed between the check of a change and its write (another clerk, the expiry job). */
+export class OrderChangedError extends Error {
+  constructor(readonly pno: string) {
+    super(`order ${pno} changed meanwhile`);
+    this.name = 'OrderChangedError';
+  }
 }
 
 export class OrderNotFoundError extends Error {

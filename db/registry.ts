@@ -8,9 +8,13 @@ import { bucket, bucketsOf, type OrderKeys } from './buckets.ts';
 import type { Database, Queryable } from './database.ts';
 import { toIsoDate } from './dates.ts';
 import { nameKeys, parseName, phoneticBase } from './names.ts';
+import { byPrecedence, conflictKinds, prevailing, type OrderTerms } from '../protocol/conflicts.ts';
+import type { OrderFields } from '../protocol/messages.ts';
 import {
+  OrderChangedError,
   OrderNotFoundError,
   type Actor,
+  type ConflictPartner,
   type OrderEntry,
   type OrderRecord,
   type ServiceInput,
@@ -38,8 +42,9 @@ export interface NameInquiry extends InquiryOptions {
   sex?: Sex;
 }
 
-/** An order as stored and cached: status is the stored one, made effective at answer time. */
-type StoredOrder = Omit<OrderRecord, 'status'> & { status: OrderStatus };
+/** An order as stored and cached: status is the stored one, made effective at answer time; the
+ * orders it conflicts with are listed whatever their status, and filtered at answer time too. */
+type StoredOrder = Omit<OrderRecord, 'status' | 'conflict'> & { status: OrderStatus; conflicts: ConflictPartner[] };
 
 // One query per inquiry: a `hits` CTE (order_id, match) chosen by the inquiry form, then the
 // whole record of each hit. $1 is always "include inactive".
@@ -58,6 +63,10 @@ SELECT o.id::int AS id, o.pno, o.fcn, o.typ, o.status, o.cti, o.oca,
        (SELECT json_build_object('sdt', s.served_at, 'shw', s.how, 'svb', s.served_by)
           FROM services s WHERE s.order_id = o.id ORDER BY s.id DESC LIMIT 1) AS service,
        (SELECT count(*)::int FROM order_images i WHERE i.order_id = o.id) AS images,
+       (SELECT coalesce(json_agg(json_build_object('pno', c2.pno, 'typ', c2.typ, 'isd', to_char(c2.isd, 'YYYYMMDD'),
+                                                   'exp', CASE WHEN c2.nonexp OR c2.exp IS NULL THEN 'NONEXP' ELSE to_char(c2.exp, 'YYYYMMDD') END,
+                                                   'status', c2.status, 'pco', c2.pco, 'dst', c2.dst, 'kinds', c.kinds) ORDER BY c2.id), '[]'::json)
+          FROM order_conflicts c JOIN orders c2 ON c2.id = c.other_id WHERE c.order_id = o.id) AS conflicts,
        h.match
   FROM hits h
   JOIN orders o ON o.id = h.order_id
@@ -137,6 +146,7 @@ interface RecordRow {
   protected: OrderRecord['protected'];
   service: OrderRecord['service'];
   images: number;
+  conflicts: ConflictPartner[];
   match: 'E' | 'P' | null;
   [k: string]: unknown;
 }
@@ -173,6 +183,7 @@ function toStored(r: RecordRow): StoredOrder {
     protected: r.protected,
     service: r.service,
     images: r.images,
+    conflicts: r.conflicts,
   };
   if (r.match) o.match = r.match;
   return o;
@@ -257,12 +268,14 @@ export class Registry {
       if (r.aliases?.length) await insertNames(tx, 'person_aliases', 'person_id', personId, r.aliases.map((a) => ({ ...a, dob: a.dob ?? r.dob })));
       await insertNames(tx, 'protected_persons', 'order_id', orderId, entry.protected);
       if (entry.service) await insertService(tx, orderId, entry.service, actor);
-      await appendHistory(tx, orderId, 1, 'ENTER', actor, { ...entry, pno });
+      await appendHistory(tx, orderId, 1, 'ENTER', actor, { ...entry, pno }, this.now());
       await queueForCarpos(tx, orderId, 'ENTER', { pno, ...entry });
-      return { id: orderId, pno };
+      // The orders it now conflicts with show the conflict too: their answers are invalidated.
+      const partners = await refreshConflicts(tx, orderId);
+      return { id: orderId, pno, partnerBuckets: await bucketsOfOrders(tx, partners) };
     });
-    await this.cache.invalidate(
-      bucketsOf({
+    await this.cache.invalidate([
+      ...bucketsOf({
         pno: entered.pno,
         fcn: null,
         cti: entry.cti,
@@ -272,8 +285,9 @@ export class Registry {
         oln: entry.restrained.oln ?? null,
         ols: entry.restrained.ols ?? null,
       }),
-    );
-    return entered;
+      ...entered.partnerBuckets,
+    ]);
+    return { id: entered.id, pno: entered.pno };
   }
 
   /** SPO: records service of an order. Throws OrderNotFoundError for an unknown PNO. */
@@ -283,6 +297,92 @@ export class Registry {
       return { service: [null, service] };
     });
     return { pno, version };
+  }
+
+  /**
+   * MPO: applies the changed fields of an order (ICD 4: given protected persons replace the list,
+   * given aliases replace the aliases, SRV/N removes the service). `expectedVersion` is the version
+   * the caller checked the rules against: if the order changed since, OrderChangedError and
+   * nothing is written. The history keeps each changed field's value before and after.
+   */
+  async modifyOrder(pno: string, changes: Partial<OrderFields>, actor: Actor, expectedVersion: number): Promise<{ version: number }> {
+    return this.changeOrder(pno, actor, 'MODIFY', async (tx, order) => {
+      if (order.version !== expectedVersion) throw new OrderChangedError(pno);
+      const before = (await tx.query<RecordRow>(SQL.pno, [true, pno])).rows.map(toStored)[0]!;
+      const diff: Record<string, [unknown, unknown]> = {};
+      const note = (field: string, was: unknown, now: unknown) => {
+        if (JSON.stringify(was ?? null) !== JSON.stringify(now ?? null)) diff[field] = [was ?? null, now ?? null];
+      };
+      const c = changes;
+      // The order itself.
+      const set: string[] = [];
+      const args: unknown[] = [order.id];
+      const col = (sql: string, v: unknown) => {
+        args.push(v);
+        set.push(`${sql} = $${args.length}`);
+      };
+      if (c.typ !== undefined) (col('typ', c.typ), note('typ', before.typ, c.typ));
+      if (c.oca !== undefined) (col('oca', c.oca), note('oca', before.oca, c.oca));
+      if (c.isd !== undefined) (col('isd', toIsoDate(c.isd)), note('isd', before.isd, c.isd));
+      if (c.exp !== undefined) {
+        col('exp', c.exp === 'NONEXP' ? null : toIsoDate(c.exp));
+        col('nonexp', c.exp === 'NONEXP');
+        note('exp', before.exp, c.exp);
+      }
+      if (c.pco !== undefined) (col('pco', c.pco), note('pco', before.pco, c.pco));
+      if (c.dst !== undefined) (col('dst', c.dst), note('dst', before.dst, c.dst));
+      if (c.brd !== undefined) (col('brady', c.brd), note('brd', before.brady, c.brd));
+      if (c.mis !== undefined) (col('mis', c.mis), note('mis', before.mis, c.mis));
+      if (set.length) await tx.query(`UPDATE orders SET ${set.join(', ')} WHERE id = $1`, args);
+      // The restrained person.
+      const p = before.restrained;
+      const pset: string[] = [];
+      const pargs: unknown[] = [order.id];
+      const pcol = (sql: string, v: unknown) => {
+        pargs.push(v);
+        pset.push(`${sql} = $${pargs.length}`);
+      };
+      if (c.nam !== undefined) {
+        const n = parseName(c.nam);
+        const k = nameKeys(n);
+        pcol('last_name', n.last); pcol('first_name', n.first); pcol('middle_name', n.middle); pcol('suffix', n.suffix);
+        pcol('name_norm', k.nameNorm); pcol('first_initial', k.firstInitial); pcol('last_nysiis', k.lastNysiis);
+        note('nam', p.name, k.nameNorm);
+      }
+      if (c.dob !== undefined) (pcol('dob', toIsoDate(c.dob)), note('dob', p.dob, c.dob));
+      if (c.sex !== undefined) (pcol('sex', c.sex), note('sex', p.sex, c.sex));
+      if (c.rac !== undefined) (pcol('race', c.rac), note('rac', p.race, c.rac));
+      if (c.hgt !== undefined) (pcol('height', c.hgt), note('hgt', p.height, c.hgt));
+      if (c.wgt !== undefined) (pcol('weight', c.wgt), note('wgt', p.weight, c.wgt));
+      if (c.eye !== undefined) (pcol('eyes', c.eye), note('eye', p.eyes, c.eye));
+      if (c.hai !== undefined) (pcol('hair', c.hai), note('hai', p.hair, c.hai));
+      if (c.oln !== undefined) (pcol('oln', c.oln), note('oln', p.oln, c.oln));
+      if (c.ols !== undefined) (pcol('ols', c.ols), note('ols', p.ols, c.ols));
+      if (pset.length) await tx.query(`UPDATE persons SET ${pset.join(', ')} WHERE order_id = $1`, pargs);
+      if (c.aka !== undefined) {
+        const person = await tx.query<{ id: number; dob: string }>(`SELECT id::int AS id, to_char(dob, 'YYYYMMDD') AS dob FROM persons WHERE order_id = $1`, [order.id]);
+        const { id: personId, dob } = person.rows[0]!;
+        await tx.query(`DELETE FROM person_aliases WHERE person_id = $1`, [personId]);
+        if (c.aka.length) await insertNames(tx, 'person_aliases', 'person_id', personId, c.aka.map((name) => ({ name, dob })));
+        note('aka', p.aliases, c.aka);
+      }
+      if (c.protected !== undefined) {
+        await tx.query(`DELETE FROM protected_persons WHERE order_id = $1`, [order.id]);
+        const people = c.protected.map((x) => ({ name: x.ppn, dob: x.ppb, sex: x.psx, ...(x.ppr ? { race: x.ppr } : {}) }));
+        await insertNames(tx, 'protected_persons', 'order_id', order.id, people);
+        note('protected', before.protected.map((x) => x.name), people.map((x) => parseName(x.name) && nameKeys(parseName(x.name)).nameNorm));
+      }
+      // Service: SRV/Y with its fields records one; SRV/N takes the service off the order.
+      if (c.srv === 'Y' && c.sdt && c.shw) {
+        const s = { sdt: c.sdt, shw: c.shw, ...(c.svb ? { svb: c.svb } : {}) };
+        await insertService(tx, order.id, s, actor);
+        note('service', before.service, s);
+      } else if (c.srv === 'N') {
+        await tx.query(`DELETE FROM services WHERE order_id = $1`, [order.id]);
+        note('service', before.service, null);
+      }
+      return diff;
+    });
   }
 
   /** DOJ accepted the entry: keeps the FCN it assigned, shown in every answer from now on. */
@@ -308,7 +408,7 @@ export class Registry {
   private async changeOrder(
     pno: string,
     actor: Actor,
-    action: 'FCN' | 'CLEAR' | 'CANCEL' | 'SERVE',
+    action: 'FCN' | 'CLEAR' | 'CANCEL' | 'SERVE' | 'MODIFY',
     apply: (tx: Queryable, order: { id: number; version: number; status: OrderStatus; fcn: string | null }) => Promise<Record<string, unknown>>,
     toCarpos = true,
   ): Promise<{ version: number }> {
@@ -323,13 +423,75 @@ export class Registry {
       const changes = await apply(tx, order);
       const version = order.version + 1;
       await tx.query(`UPDATE orders SET version = $2, updated_at = now() WHERE id = $1`, [order.id, version]);
-      await appendHistory(tx, order.id, version, action, actor, changes);
+      await appendHistory(tx, order.id, version, action, actor, changes, this.now());
       if (toCarpos) await queueForCarpos(tx, order.id, action, { pno, ...changes });
       const after = await orderKeys(tx, order.id);
-      return { version, keys: [...bucketsOf(before), ...bucketsOf(after)] };
+      // Terms or status changed: the conflicts it had and has now, and the answers showing them.
+      const partners = action === 'MODIFY' || action === 'CLEAR' || action === 'CANCEL' ? await refreshConflicts(tx, order.id) : [];
+      return { version, keys: [...bucketsOf(before), ...bucketsOf(after), ...(await bucketsOfOrders(tx, partners))] };
     });
     await this.cache.invalidate([...new Set(keys)]);
     return { version };
+  }
+
+  /**
+   * The expiry job (issue 5): orders still stored ACTIVE whose expiration date is before `today`
+   * (California) become EXPIRED, each with a history entry. Answers were already right before it
+   * ran (status is computed at answer time); this keeps the stored state and reports honest.
+   * At most `limit` orders per call; returns their PNOs.
+   */
+  async expireOrders(today: string, limit = 1_000): Promise<string[]> {
+    const { pnos, keys } = await this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ id: number; pno: string; version: number; exp: string }>(
+        `UPDATE orders SET status = 'EXPIRED', version = version + 1, updated_at = now()
+          WHERE id IN (SELECT id FROM orders WHERE status = 'ACTIVE' AND NOT nonexp AND exp < $1::date
+                        ORDER BY exp LIMIT $2 FOR UPDATE SKIP LOCKED)
+          RETURNING id::int AS id, pno, version, to_char(exp, 'YYYYMMDD') AS exp`,
+        [toIsoDate(today), limit],
+      );
+      if (rows.length === 0) return { pnos: [], keys: [] };
+      await tx.query(
+        `INSERT INTO order_history (order_id, version, action, actor_user, actor_ori, changes, at)
+         SELECT id, v, 'EXPIRE', 'SYSTEM', '', json_build_object('status', json_build_array('ACTIVE', 'EXPIRED'), 'exp', e)::jsonb, $4
+           FROM unnest($1::bigint[], $2::int[], $3::text[]) AS t(id, v, e)`,
+        [rows.map((r) => r.id), rows.map((r) => r.version), rows.map((r) => r.exp), this.now()],
+      );
+      // An expired order no longer conflicts with anything.
+      await tx.query(`DELETE FROM order_conflicts WHERE order_id = ANY($1::bigint[]) OR other_id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      return { pnos: rows.map((r) => r.pno), keys: await bucketsOfOrders(tx, rows.map((r) => r.id)) };
+    });
+    if (keys.length) await this.cache.invalidate([...new Set(keys)]);
+    return pnos;
+  }
+
+  /**
+   * Open conflicts of a court (`ccpor conflicts`): pairs of active orders, at least one issued by
+   * `court`, that conflict; each pair once, with the order that prevails.
+   */
+  async openConflicts(court: string): Promise<OpenConflict[]> {
+    const { rows } = await this.db.query<OpenConflictRow>(
+      `SELECT a.pno AS a_pno, a.typ AS a_typ, a.cti AS a_cti, a.oca AS a_oca, to_char(a.isd, 'YYYYMMDD') AS a_isd, a.pco AS a_pco, a.dst AS a_dst,
+              CASE WHEN a.nonexp OR a.exp IS NULL THEN 'NONEXP' ELSE to_char(a.exp, 'YYYYMMDD') END AS a_exp,
+              b.pno AS b_pno, b.typ AS b_typ, b.cti AS b_cti, b.oca AS b_oca, to_char(b.isd, 'YYYYMMDD') AS b_isd, b.pco AS b_pco, b.dst AS b_dst,
+              CASE WHEN b.nonexp OR b.exp IS NULL THEN 'NONEXP' ELSE to_char(b.exp, 'YYYYMMDD') END AS b_exp,
+              p.name_norm AS restrained, c.kinds
+         FROM order_conflicts c
+         JOIN orders a ON a.id = c.order_id AND a.status = 'ACTIVE'
+         JOIN orders b ON b.id = c.other_id AND b.status = 'ACTIVE'
+         JOIN persons p ON p.order_id = a.id
+        WHERE a.id < b.id AND (a.cti = $1 OR b.cti = $1)
+        ORDER BY a.pno, b.pno`,
+      [court],
+    );
+    const now = this.now();
+    const active = (exp: string) => effectiveStatus('ACTIVE', exp === 'NONEXP' ? null : exp, now, this.timeZone) === 'ACTIVE';
+    return rows
+      .filter((r) => active(r.a_exp) && active(r.b_exp))
+      .map((r) => {
+        const a = { pno: r.a_pno, typ: r.a_typ, cti: r.a_cti, oca: r.a_oca, isd: r.a_isd, exp: r.a_exp, pco: r.a_pco, dst: r.a_dst };
+        const b = { pno: r.b_pno, typ: r.b_typ, cti: r.b_cti, oca: r.b_oca, isd: r.b_isd, exp: r.b_exp, pco: r.b_pco, dst: r.b_dst };
+        return { restrained: r.restrained, orders: [a, b], kinds: r.kinds, prevails: prevailing<OrderTerms>(a, [b]).pno };
+      });
   }
 
   /** The history of an order, oldest first. */
@@ -380,19 +542,33 @@ export class Registry {
 
   private present(stored: StoredOrder[], includeInactive: boolean): OrderRecord[] {
     const now = this.now();
+    const active = (s: OrderStatus, exp: string) => effectiveStatus(s, exp === 'NONEXP' ? null : exp, now, this.timeZone) === 'ACTIVE';
     const out: OrderRecord[] = [];
-    for (const o of stored) {
+    let conflicted = false;
+    for (const { conflicts, ...o } of stored) {
       const status = effectiveStatus(o.status, o.exp === 'NONEXP' ? null : o.exp, now, this.timeZone);
       if (status !== 'ACTIVE' && !includeInactive) continue;
-      out.push({ ...o, status });
+      const record: OrderRecord = { ...o, status };
+      // A conflict is open while both orders are in force, whatever a batch job has done yet.
+      const open = status === 'ACTIVE' ? (conflicts ?? []).filter((c) => active(c.status, c.exp)) : [];
+      if (open.length > 0) {
+        conflicted = true;
+        record.conflict = {
+          prevails: prevailing<OrderTerms>(record, open).pno,
+          with: open.map((c) => ({ pno: c.pno, prevails: prevailing<OrderTerms>(record, [c]).pno, kinds: c.kinds })),
+        };
+      }
+      out.push(record);
     }
-    // Active before inactive; then the most recently issued first.
-    return out.sort(
-      (a, b) =>
-        Number(b.status === 'ACTIVE') - Number(a.status === 'ACTIVE') ||
-        b.isd.localeCompare(a.isd) ||
-        a.pno.localeCompare(b.pno),
-    );
+    // Active before inactive; then the most recently issued first — or, when active orders
+    // conflict, in the order an officer must enforce them (the prevailing one first).
+    const activeFirst = (a: OrderRecord, b: OrderRecord) => Number(b.status === 'ACTIVE') - Number(a.status === 'ACTIVE');
+    if (conflicted) {
+      const ranked = byPrecedence(out.filter((r) => r.status === 'ACTIVE'));
+      const rank = new Map(ranked.map((r, i) => [r.pno, i]));
+      return out.sort((a, b) => activeFirst(a, b) || (rank.get(a.pno) ?? 0) - (rank.get(b.pno) ?? 0) || b.isd.localeCompare(a.isd) || a.pno.localeCompare(b.pno));
+    }
+    return out.sort((a, b) => activeFirst(a, b) || b.isd.localeCompare(a.isd) || a.pno.localeCompare(b.pno));
   }
 }
 
@@ -439,10 +615,11 @@ function insertService(tx: Queryable, orderId: number, s: ServiceInput, actor: A
   );
 }
 
-function appendHistory(tx: Queryable, orderId: number, version: number, action: string, actor: Actor, changes: unknown) {
+// Stamped with the service's clock, like the audit trail (tests move it; the database's now() does not).
+function appendHistory(tx: Queryable, orderId: number, version: number, action: string, actor: Actor, changes: unknown, at: Date) {
   return tx.query(
-    `INSERT INTO order_history (order_id, version, action, actor_user, actor_ori, changes) VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,
-    [orderId, version, action, actor.user, actor.ori, JSON.stringify(changes)],
+    `INSERT INTO order_history (order_id, version, action, actor_user, actor_ori, changes, at) VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7)`,
+    [orderId, version, action, actor.user, actor.ori, JSON.stringify(changes), at],
   );
 }
 
@@ -464,4 +641,85 @@ async function orderKeys(tx: Queryable, orderId: number): Promise<OrderKeys> {
     pno: r.pno, fcn: r.fcn, cti: r.cti, oca: r.oca, oln: r.oln, ols: r.ols,
     restrainedDobs: r.restrained_dobs, protectedDobs: r.protected_dobs,
   };
+}
+
+/**
+ * Recomputes the conflicts of one order with every other active order that restrains the same
+ * person (same DOB and first initial with the same or a sound-alike last name, or the same driver
+ * licence) and protects someone in common (same DOB and first initial, same or sound-alike last
+ * name); returns the other orders whose conflicts changed (before or after).
+ */
+async function refreshConflicts(tx: Queryable, orderId: number): Promise<number[]> {
+  const old = await tx.query<{ id: number }>(
+    `DELETE FROM order_conflicts WHERE order_id = $1 OR other_id = $1 RETURNING (CASE WHEN order_id = $1 THEN other_id ELSE order_id END)::int AS id`,
+    [orderId],
+  );
+  const self = await tx.query<TermsRow>(`SELECT id::int AS id, pno, typ, to_char(isd, 'YYYYMMDD') AS isd, pco, dst, status FROM orders WHERE id = $1`, [orderId]);
+  const me = self.rows[0];
+  const touched = new Set(old.rows.map((r) => r.id));
+  if (me && me.status === 'ACTIVE') {
+    const candidates = await tx.query<TermsRow>(SQL_CONFLICT_CANDIDATES, [orderId]);
+    const pairs: { other: number; kinds: string[] }[] = [];
+    for (const c of candidates.rows) {
+      const kinds = conflictKinds(me, c);
+      if (kinds.length) pairs.push({ other: c.id, kinds });
+    }
+    if (pairs.length) {
+      await tx.query(
+        `INSERT INTO order_conflicts (order_id, other_id, kinds)
+         SELECT $1, o, string_to_array(k, ',') FROM unnest($2::bigint[], $3::text[]) AS t(o, k)
+         UNION ALL
+         SELECT o, $1, string_to_array(k, ',') FROM unnest($2::bigint[], $3::text[]) AS t(o, k)`,
+        [orderId, pairs.map((p) => p.other), pairs.map((p) => p.kinds.join(','))],
+      );
+      for (const p of pairs) touched.add(p.other);
+    }
+  }
+  return [...touched];
+}
+
+interface TermsRow extends Record<string, unknown> {
+  id: number;
+  pno: string;
+  typ: string;
+  isd: string;
+  pco: string[];
+  dst: number | null;
+  status: OrderStatus;
+}
+
+// Other active orders against the same person that protect someone in common ($1: the order).
+const SQL_CONFLICT_CANDIDATES = `
+SELECT DISTINCT o2.id::int AS id, o2.pno, o2.typ, to_char(o2.isd, 'YYYYMMDD') AS isd, o2.pco, o2.dst, o2.status
+  FROM persons p1
+  JOIN persons p2 ON p2.order_id <> p1.order_id
+   AND ((p2.dob = p1.dob AND p2.first_initial = p1.first_initial
+         AND (p2.last_name = p1.last_name OR p2.last_nysiis = p1.last_nysiis OR p2.last_dmeta = p1.last_dmeta))
+        OR (p1.oln IS NOT NULL AND p2.oln = p1.oln AND p2.ols = p1.ols))
+  JOIN orders o2 ON o2.id = p2.order_id AND o2.status = 'ACTIVE'
+ WHERE p1.order_id = $1
+   AND EXISTS (
+     SELECT 1 FROM protected_persons a JOIN protected_persons b
+         ON b.dob = a.dob AND b.first_initial = a.first_initial
+        AND (b.last_name = a.last_name OR b.last_nysiis = a.last_nysiis OR b.last_dmeta = a.last_dmeta)
+      WHERE a.order_id = $1 AND b.order_id = o2.id)`;
+
+async function bucketsOfOrders(tx: Queryable, ids: readonly number[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ids) out.push(...bucketsOf(await orderKeys(tx, id)));
+  return out;
+}
+
+export interface OpenConflict {
+  restrained: string;
+  orders: { pno: string; typ: string; cti: string; oca: string; isd: string; exp: string }[];
+  kinds: string[];
+  prevails: string;
+}
+
+interface OpenConflictRow extends Record<string, unknown> {
+  a_pno: string; a_typ: string; a_cti: string; a_oca: string; a_isd: string; a_exp: string; a_pco: string[]; a_dst: number | null;
+  b_pno: string; b_typ: string; b_cti: string; b_oca: string; b_isd: string; b_exp: string; b_pco: string[]; b_dst: number | null;
+  restrained: string;
+  kinds: string[];
 }

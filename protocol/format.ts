@@ -155,6 +155,7 @@ export function recordLines(v: OrderView, n: number): string[] {
       ? [['SRV', 'Y'], ['SDT', v.service.sdt], ['SHW', v.service.shw], ['SVB', v.service.svb]]
       : [['SRV', 'N']],
     [['IMG', v.images], ['MAT', v.match], ...(v.conflict ? ([['CFL', 'Y'], ['PRV', v.conflict.prevails]] as Group[]) : [])],
+    ...(v.history ?? []).map((h): Group[] => [['HST', [h.version, h.at, h.user, h.ori || '-', h.action, ...(h.changed.length ? [h.changed.join(',')] : [])].join(' ')]]),
     [['MIS', v.mis]],
   ];
   const lines: string[] = [];

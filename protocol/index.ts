@@ -25,7 +25,8 @@ export {
   rejectText,
   type ParseContext,
 } from './parser.ts';
-export { checkOrder, mergeOrder, EPO_MAX_DAYS } from './order-rules.ts';
+export { checkOrder, mergeOrder, latestExpiry, addYears, EPO_MAX_DAYS, EPO_MAX_COURT_DAYS, NONEXP_TYPES } from './order-rules.ts';
+export { courtHolidays, isCourtDay, nthCourtDayAfter } from './court-calendar.ts';
 export {
   formatReply,
   formatHeader,

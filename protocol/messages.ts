@@ -168,5 +168,7 @@ export interface OrderView {
   match?: 'E' | 'P';
   /** Set when another active order conflicts: the PNO that prevails (may be this order's). */
   conflict?: { prevails: string };
+  /** With HST/Y: every version of the order, oldest first (who, when, what changed). */
+  history?: { version: number; at: string; user: string; ori: string; action: string; changed: string[] }[];
   mis: string | null;
 }

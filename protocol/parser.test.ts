@@ -6,6 +6,7 @@ import { checkOrder, mergeOrder } from './order-rules.ts';
 import { formatMessage, frameProblemRejection, parseMessage, readEchoFields, tooLongRejection } from './parser.ts';
 
 const ctx = { today: '20250601' };
+const TODAY = ctx.today;
 const ORI = 'CA0194200';
 
 function parsed(text: string): InboundMessage {
@@ -272,13 +273,13 @@ describe('parseMessage: every message key', () => {
     rejects(epo(ORDER, '.SRV/Y.SDT/202412311200.SHW/COURT'), 'FLD', 'SDT BEFORE ISD');
   });
 
-  it('EPO: dates (EXP not before ISD; TYP/EPO within 7 days)', () => {
-    rejects(`EPO.${ORI}.${PERSON}.${ORDER.replace('EXP/20260101', 'EXP/20241231')}.${PROTECTED}`, 'FLD', 'EXP BEFORE ISD');
+  it('EPO: dates (EXP after ISD; TYP/EPO by the 5th court day or 7th day; the rules of order-rules.test.ts)', () => {
+    rejects(`EPO.${ORI}.${PERSON}.${ORDER.replace('EXP/20260101', 'EXP/20241231')}.${PROTECTED}`, 'FLD', 'EXP MUST BE AFTER ISD');
     parsed(`EPO.${ORI}.${PERSON}.${ORDER.replace('EXP/20260101', 'EXP/NONEXP')}.${PROTECTED}`);
     const epo = (exp: string) => `EPO.${ORI}.${PERSON}.TYP/EPO.OCA/1.ISD/20250530.EXP/${exp}.PCO/01.${PROTECTED}`;
     parsed(epo('20250606'));
-    rejects(epo('20250607'), 'FLD', 'EXP MORE THAN 7 DAYS AFTER ISD FOR TYP EPO');
-    rejects(epo('NONEXP'), 'FLD', 'EXP MORE THAN 7 DAYS AFTER ISD FOR TYP EPO');
+    rejects(epo('20250607'), 'FLD', 'EXP LATER THAN 20250606 (TYP EPO: 5TH COURT DAY OR 7TH DAY AFTER ISD)');
+    rejects(epo('NONEXP'), 'FLD', 'EXP NONEXP NOT ALLOWED FOR TYP EPO - GIVE A DATE');
   });
 
   it('MPO: PNO and the fields to change; protected persons replace the list', () => {
@@ -432,10 +433,10 @@ describe('order rules for MPO (checkOrder on mergeOrder)', () => {
   };
 
   it('keeps stored values that the change does not give', () => {
-    assert.equal(checkOrder(current), null);
+    assert.equal(checkOrder(current, TODAY), null);
     const merged = mergeOrder(current, { pco: ['01', '04', '05'] });
     assert.equal(merged.dst, 100);
-    assert.equal(checkOrder(merged), null);
+    assert.equal(checkOrder(merged, TODAY), null);
   });
 
   it('SRV/N removes the service fields', () => {
@@ -443,13 +444,13 @@ describe('order rules for MPO (checkOrder on mergeOrder)', () => {
     assert.equal(merged.sdt, undefined);
     assert.equal(merged.shw, undefined);
     assert.equal(merged.svb, undefined);
-    assert.equal(checkOrder(merged), null);
+    assert.equal(checkOrder(merged, TODAY), null);
   });
 
   it('finds a change that breaks a rule', () => {
-    assert.equal(checkOrder(mergeOrder(current, { pco: ['08'] })), 'MIS REQUIRED WHEN PCO HAS 08');
-    assert.equal(checkOrder(mergeOrder(current, { exp: '20241231' })), 'EXP BEFORE ISD');
-    assert.equal(checkOrder(mergeOrder(current, { oln: 'D1' })), 'OLS REQUIRED WITH OLN');
-    assert.equal(checkOrder(mergeOrder({ ...current, dst: undefined }, { pco: ['04'] })), 'DST REQUIRED WHEN PCO HAS 04');
+    assert.equal(checkOrder(mergeOrder(current, { pco: ['08'] }), TODAY), 'MIS REQUIRED WHEN PCO HAS 08');
+    assert.equal(checkOrder(mergeOrder(current, { exp: '20241231' }), TODAY), 'EXP MUST BE AFTER ISD');
+    assert.equal(checkOrder(mergeOrder(current, { oln: 'D1' }), TODAY), 'OLS REQUIRED WITH OLN');
+    assert.equal(checkOrder(mergeOrder({ ...current, dst: undefined }, { pco: ['04'] }), TODAY), 'DST REQUIRED WHEN PCO HAS 04');
   });
 });

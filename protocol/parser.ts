@@ -239,7 +239,7 @@ function parse(raw: string, ctx: ParseContext): InboundMessage {
   const f = readFields(key, fields, ctx);
   const ctl = f.get('CTL');
   const base = ctl === undefined ? { ori } : { ori, ctl };
-  return { ...base, ...buildMessage(key, ori, f) };
+  return { ...base, ...buildMessage(key, ori, f, ctx) };
 }
 
 /** Pass 1: every field in text order — known, allowed, not repeated, well formed. */
@@ -294,7 +294,7 @@ function check<T extends Tag>(tag: T, value: string, ctx: ParseContext): FieldVa
 }
 
 /** Passes 2 and 3: required tags, then the rules between fields; builds the typed message. */
-function buildMessage(key: MessageKey, ori: string, f: Fields): MessageBody {
+function buildMessage(key: MessageKey, ori: string, f: Fields, ctx: ParseContext): MessageBody {
   if (key !== 'QPO') {
     for (const t of RULES[key].required) if (!f.has(t)) throw fld(`${t} REQUIRED`);
   }
@@ -313,7 +313,7 @@ function buildMessage(key: MessageKey, ori: string, f: Fields): MessageBody {
       const cti = f.get('CTI') ?? ori;
       if (cti !== ori) throw fld(`CTI MUST BE THE SENDING ORI ${ori}`);
       const order = { ...fields, cti } as OrderFields;
-      const problem = checkOrder(order);
+      const problem = checkOrder(order, ctx.today);
       if (problem) throw fld(problem);
       return { mke: key, order };
     }

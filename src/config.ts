@@ -26,10 +26,18 @@ const EnvSchema = z.object({
   CCPOR_TLS_KEY: z.string().optional(),
   CCPOR_IDLE_LOCK_MINUTES: z.coerce.number().min(0.01).max(24 * 60).default(30),
   CCPOR_IDLE_CLOSE_MINUTES: z.coerce.number().min(0.01).max(24 * 60).default(60),
+  // How often the expiry job runs (0: never; answers are right without it).
+  CCPOR_EXPIRY_MINUTES: z.coerce.number().min(0).max(24 * 60).default(15),
   CCPOR_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(20_000),
   CCPOR_RATE_PER_SECOND: z.coerce.number().min(0.1).default(20),
   CCPOR_RATE_BURST: z.coerce.number().int().min(1).default(60),
   CCPOR_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  CARPOS_URL: optionalUrl,
+  CARPOS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  CARPOS_CA_FILE: optionalUrl,
+  CARPOS_POLL_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
+  CARPOS_RETRY_BASE_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
+  CARPOS_RETRY_CAP_MS: z.coerce.number().int().min(1).max(86_400_000).default(300_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CCPOR_LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -51,10 +59,20 @@ export type Config = {
   tlsKeyFile: string | undefined;
   idleLockMs: number;
   idleCloseMs: number;
+  expiryEveryMs: number;
   maxConnections: number;
   ratePerSecond: number;
   rateBurst: number;
   workers: number;
+  /** The CARPOS gateway (src/carpos): off when url is unset; changes then wait in the outbox. */
+  carpos: {
+    url: string | undefined;
+    timeoutMs: number;
+    caFile: string | undefined;
+    pollMs: number;
+    retryBaseMs: number;
+    retryCapMs: number;
+  };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
   logFormat: 'json' | 'pretty';
 };
@@ -85,12 +103,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tlsKeyFile: e.CCPOR_TLS_KEY,
     idleLockMs: e.CCPOR_IDLE_LOCK_MINUTES * 60_000,
     idleCloseMs: e.CCPOR_IDLE_CLOSE_MINUTES * 60_000,
+    expiryEveryMs: e.CCPOR_EXPIRY_MINUTES * 60_000,
     maxConnections: e.CCPOR_MAX_CONNECTIONS,
     ratePerSecond: e.CCPOR_RATE_PER_SECOND,
     rateBurst: e.CCPOR_RATE_BURST,
     workers: e.CCPOR_WORKERS,
+    carpos: {
+      url: carposUrl(e.CARPOS_URL),
+      timeoutMs: e.CARPOS_TIMEOUT_MS,
+      caFile: e.CARPOS_CA_FILE,
+      pollMs: e.CARPOS_POLL_MS,
+      retryBaseMs: e.CARPOS_RETRY_BASE_MS,
+      retryCapMs: Math.max(e.CARPOS_RETRY_CAP_MS, e.CARPOS_RETRY_BASE_MS),
+    },
     logLevel: e.LOG_LEVEL,
     // Human-readable logs on a terminal, JSON everywhere else (files, CI, log shippers).
     logFormat: e.CCPOR_LOG_FORMAT ?? (process.stderr.isTTY ? 'pretty' : 'json'),
   };
+}
+
+/** CARPOS_URL: https, or plain http only to a simulator on this machine (CJIS SC-8). */
+function carposUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new ConfigError('bad environment: CARPOS_URL: not a URL');
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname);
+  if (u.protocol !== 'https:' && !(u.protocol === 'http:' && loopback)) {
+    throw new ConfigError('bad environment: CARPOS_URL: https only (plain http only to a simulator on 127.0.0.1 or localhost)');
+  }
+  return raw;
 }

@@ -4,10 +4,12 @@ import type net from 'node:net';
 import { AuditTrail } from '../db/audit.ts';
 import { openRegistry } from '../db/open.ts';
 import type { Registry } from '../db/registry.ts';
+import { startCarposGateway, type CarposGateway } from './carpos/index.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { createDemoRegistry, hasUsers } from './demo.ts';
 import type { Logger } from './log.ts';
+import { ExpiryJob } from './jobs/expiry.ts';
 import { SessionManager } from './session/manager.ts';
 import { Switchboard } from './session/switchboard.ts';
 import { loadHostKey } from './ssh/host-key.ts';
@@ -21,8 +23,11 @@ export interface Service {
   sessions: SessionManager;
   /** The ports listened on (a port configured as 0 is disabled and absent here). */
   ports: { tcp?: number; tls?: number; ssh?: number };
+  expiry: ExpiryJob;
   /** The SSH listener, when one is configured. */
   ssh?: SshListener;
+  /** The CARPOS gateway's delivery worker, when CARPOS_URL is set. */
+  carpos?: CarposGateway;
   stop(): Promise<void>;
 }
 
@@ -49,6 +54,7 @@ export async function startService(
   }
 
   const audit = new AuditTrail(registry.db, log.child({ component: 'audit' }));
+  const switchboard = new Switchboard();
   const sessions = new SessionManager(
     {
       registry,
@@ -56,7 +62,7 @@ export async function startService(
       clock,
       log,
       timeZone: config.timeZone,
-      switchboard: new Switchboard(),
+      switchboard,
       audit,
       policy: {
         idleLockMs: config.idleLockMs,
@@ -68,10 +74,13 @@ export async function startService(
     config.maxConnections,
   );
   sessions.start();
+  const expiry = new ExpiryJob(registry, clock, config.timeZone, log.child({ component: 'expiry' }));
+  if (config.expiryEveryMs > 0) expiry.start(config.expiryEveryMs);
 
   const servers: net.Server[] = [];
   const ports: Service['ports'] = {};
   let ssh: SshListener | undefined;
+  let carpos: CarposGateway | undefined;
   try {
     if (config.tcpPort) {
       const s = await listenTerminals(sessions, { host: config.bind, port: config.tcpPort }, log);
@@ -89,10 +98,12 @@ export async function startService(
       ssh = await listenSsh({ manager: sessions, db: registry.db, audit, clock, log, timeZone: config.timeZone, hostKey }, { host: config.bind, port: config.sshPort });
       ports.ssh = ssh.port;
     }
+    carpos = startCarposGateway(config, registry, switchboard, log);
   } catch (err) {
     for (const s of servers) s.close();
     await ssh?.close();
     sessions.stop();
+    await expiry.stop();
     await audit.close();
     await registry.close();
     throw err;
@@ -105,11 +116,15 @@ export async function startService(
     sessions,
     ports,
     ssh,
+    expiry,
+    carpos,
     async stop() {
       const closing: Promise<unknown>[] = servers.map((s) => new Promise((r) => s.close(r)));
       if (ssh) closing.push(ssh.close());
       sessions.stop();
       await Promise.all(closing);
+      await carpos?.stop();
+      await expiry.stop();
       await audit.close();
       await registry.close();
       log.info('stopped');

@@ -8,6 +8,8 @@ import { migrate } from '../../db/migrate.ts';
 import { openDatabase, openRegistry } from '../../db/open.ts';
 import { seedRegistry } from '../../db/seed.ts';
 import { addSshKey } from '../../db/ssh-keys.ts';
+import { resendOrder } from '../carpos/outbox.ts';
+import { carposStatus, formatCarposStatus } from '../carpos/status.ts';
 import { systemClock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { isWorker, runPrimary } from '../cluster.ts';
@@ -41,6 +43,16 @@ async function withDatabase<T>(ctx: CommandContext, fn: (db: Awaited<ReturnType<
     return await fn(db);
   } finally {
     await db.close();
+  }
+}
+
+/** Opens the registry (migrated, with the configured cache) for the length of fn. */
+async function withRegistry<T>(ctx: CommandContext, fn: (r: Awaited<ReturnType<typeof openRegistry>>) => Promise<T>): Promise<T> {
+  const registry = await openRegistry(ctx.config, ctx.log);
+  try {
+    return await fn(registry);
+  } finally {
+    await registry.close();
   }
 }
 
@@ -121,6 +133,26 @@ export const commands: Record<string, Command> = {
       say(`${key.algorithm} key ${key.fingerprint} added for ${f.name.toUpperCase()}`);
     },
   },
+  conflicts: {
+    synopsis: 'conflicts --court CTI',
+    summary: "every open conflict between active orders of a court (or with another court's), and the order that prevails",
+    async run(args, ctx) {
+      const f = readFlags(args, { court: ori });
+      const found = await withRegistry(ctx, (registry) => registry.openConflicts(f.court));
+      if (found.length === 0) {
+        say(`no open conflicts for ${f.court}`);
+        return;
+      }
+      say(`${found.length} open conflict${found.length === 1 ? '' : 's'} for ${f.court} (the order that prevails under Family Code 6457 marked *)`);
+      for (const c of found) {
+        say('');
+        say(`${c.restrained}: ${c.kinds.join(', ')}`);
+        for (const o of c.orders) {
+          say(`  ${o.pno === c.prevails ? '*' : ' '} ${o.pno}  ${o.typ.padEnd(5)}  ${o.cti}  OCA ${o.oca.padEnd(20)}  ISD ${o.isd}  EXP ${o.exp}`);
+        }
+      }
+    },
+  },
   'user unlock': {
     synopsis: 'user unlock --name NAME',
     summary: 'release a locked user',
@@ -182,6 +214,27 @@ export const commands: Record<string, Command> = {
       }
       process.stderr.write(`imported ${accepted}, refused ${refused}\n`);
       return refused > 0 ? 1 : 0;
+    },
+  },
+  'carpos status': {
+    synopsis: 'carpos status',
+    summary: 'the CARPOS outbox: counts by state, the oldest pending row, every rejected or held row',
+    async run(args, ctx) {
+      readFlags(args, {});
+      const s = await withDatabase(ctx, (db) => carposStatus(db));
+      const url = ctx.config.carpos.url;
+      const gateway = url ? `sends to ${new URL(url).origin}` : 'CARPOS_URL is not set here: the gateway is off and everything waits in the outbox';
+      for (const line of formatCarposStatus(s, { timeZone: ctx.config.timeZone, gateway })) say(line);
+    },
+  },
+  'carpos resend': {
+    synopsis: 'carpos resend --pno PNO',
+    summary: 'after a rejection is corrected: send the rejected transaction of PNO again (new Idempotency-Key), then the held ones',
+    async run(args, ctx) {
+      const f = readFlags(args, { pno: z.string().trim().min(1).max(20).transform((s) => s.toUpperCase()) });
+      const r = await withDatabase(ctx, (db) => resendOrder(db, f.pno));
+      if (!r.found) throw new UsageError(`no order ${f.pno}`);
+      say(r.released ? `${f.pno}: ${r.released} transaction${r.released === 1 ? '' : 's'} queued for CARPOS again` : `${f.pno}: nothing rejected or held`);
     },
   },
   'audit verify': {

@@ -1,15 +1,17 @@
-// EPO (ICD 4, 4.1): a CLERK enters an order for their own court; ACK with the new PNO.
+// EPO (ICD 4, 4.1): a CLERK enters an order for their own court; ACK with the new PNO and a
+// CFL/ line for every active order it conflicts with.
 // The parser has already applied the field rules of ICD 3.1 and 4.1 (CTI is the message's ORI,
 // which the session has checked is the clerk's own).
 import { ackBody } from '../../protocol/index.ts';
 import type { InboundMessage } from '../../protocol/messages.ts';
 import { Reject, type HandlerContext, type HandlerResult } from './context.ts';
 import { orderEntry } from './order-entry.ts';
+import { conflictLines } from './orders.ts';
 
 export async function enterOrder(msg: Extract<InboundMessage, { mke: 'EPO' }>, ctx: HandlerContext): Promise<HandlerResult> {
   const sameCase = await ctx.registry.findOrdersByCase(msg.order.oca, msg.order.cti);
   const dup = sameCase.find((o) => o.typ === msg.order.typ);
   if (dup) throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
   const { pno } = await ctx.registry.enterOrder(orderEntry(msg.order), { user: ctx.user.name, ori: ctx.user.ori });
-  return { status: 'ACK', body: ackBody(pno, []), records: 1 };
+  return { status: 'ACK', body: ackBody(pno, await conflictLines(pno, ctx)), records: 1 };
 }

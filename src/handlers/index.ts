@@ -5,6 +5,7 @@ import type { HandlerContext, HandlerResult } from './context.ts';
 import { administrativeMessage } from './am.ts';
 import { enterOrder } from './epo.ts';
 import { cancelOrder, clearOrder } from './end-order.ts';
+import { modifyOrder } from './mpo.ts';
 import { inquire } from './qpo.ts';
 import { recordService } from './spo.ts';
 import { unlock } from './ulk.ts';
@@ -14,6 +15,7 @@ type Handler<K extends MessageKey> = (msg: Extract<InboundMessage, { mke: K }>, 
 export const HANDLERS: Partial<{ [K in MessageKey]: Handler<K> }> = {
   QPO: inquire,
   EPO: enterOrder,
+  MPO: modifyOrder,
   XPO: cancelOrder,
   CPO: clearOrder,
   SPO: recordService,

@@ -1,6 +1,6 @@
 // QPO (ICD 4, 4.2, 5): every inquiry form; HIT with the caveat and the records, or NREC.
 import type { OrderRecord } from '../../db/orders.ts';
-import { hitBody, nrecBody } from '../../protocol/index.ts';
+import { hitBody, MAX_HIT_RECORDS, nrecBody } from '../../protocol/index.ts';
 import type { InboundMessage } from '../../protocol/messages.ts';
 import { MAY_SEE_HISTORY } from '../session/permissions.ts';
 import { Reject, type HandlerContext, type HandlerResult } from './context.ts';
@@ -33,5 +33,20 @@ export async function inquire(msg: Extract<InboundMessage, { mke: 'QPO' }>, ctx:
       break;
   }
   if (found.length === 0) return { status: 'NREC', body: nrecBody(q, msg.hst), records: 0 };
-  return { status: 'HIT', body: hitBody(found.map(orderView)), records: found.length };
+  const views = found.map(orderView);
+  // HST/Y: each order's versions, who made them and what they changed (ICD 4, issue 5).
+  if (msg.hst) {
+    for (const v of views.slice(0, MAX_HIT_RECORDS)) {
+      v.history = (await r.orderHistory(v.pno)).map((h) => ({
+        version: h.version, at: h.at, user: h.user, ori: h.ori, action: h.action, changed: changedFields(h.action, h.changes),
+      }));
+    }
+  }
+  return { status: 'HIT', body: hitBody(views), records: found.length };
+}
+
+/** The tags an entry in the history changed (an entry's own fields are not listed). */
+function changedFields(action: string, changes: unknown): string[] {
+  if (action === 'ENTER' || !changes || typeof changes !== 'object') return [];
+  return Object.keys(changes).filter((k) => k !== 'pno' && k !== 'reason').map((k) => ({ protected: 'PPN', service: 'SRV', status: 'STS', brady: 'BRD' })[k] ?? k.toUpperCase()).sort();
 }

@@ -22,5 +22,6 @@ export function orderView(o: OrderRecord): OrderView {
     mis: o.mis,
   };
   if (o.match) view.match = o.match;
+  if (o.conflict) view.conflict = { prevails: o.conflict.prevails };
   return view;
 }
