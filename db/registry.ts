@@ -385,6 +385,47 @@ export class Registry {
     });
   }
 
+  /**
+   * A scanned page of an order (ICD 7): stored with its SHA-256 as the order's next page, in the
+   * history, and counted in every answer (`IMG/`) from now on. Returns the page number.
+   */
+  async addOrderImage(pno: string, image: { bytes: Buffer; contentType: OrderImageType; sha256: string }, actor: Actor): Promise<number> {
+    let page = 0;
+    await this.changeOrder(pno, actor, 'IMAGE', async (tx, order) => {
+      const r = await tx.query<{ page: number }>(
+        `INSERT INTO order_images (order_id, page, content_type, bytes, sha256, uploaded_by, uploaded_at)
+         SELECT $1, coalesce(max(page), 0) + 1, $2, $3, $4, $5, $6 FROM order_images WHERE order_id = $1
+         RETURNING page`,
+        [order.id, image.contentType, image.bytes, image.sha256, actor.user, this.now()],
+      );
+      page = r.rows[0]!.page;
+      return { image: { page, contentType: image.contentType, bytes: image.bytes.length, sha256: image.sha256 } };
+    }, false);
+    return page;
+  }
+
+  /** The pages of an order, without their bytes; undefined when there is no such order. */
+  async orderImages(pno: string): Promise<OrderImage[] | undefined> {
+    const { rows } = await this.db.query<{ order_id: number | null; page: number | null; content_type: OrderImageType; size: number; sha256: string; uploaded_by: string; uploaded_at: Date }>(
+      `SELECT o.id::int AS order_id, i.page, i.content_type, octet_length(i.bytes)::int AS size, i.sha256, i.uploaded_by, i.uploaded_at
+         FROM orders o LEFT JOIN order_images i ON i.order_id = o.id WHERE o.pno = $1 ORDER BY i.page`,
+      [pno],
+    );
+    if (rows.length === 0) return undefined;
+    return rows.filter((r) => r.page !== null).map((r) => ({
+      page: r.page!, contentType: r.content_type, size: r.size, sha256: r.sha256, uploadedBy: r.uploaded_by, uploadedAt: r.uploaded_at,
+    }));
+  }
+
+  /** One page's bytes. */
+  async orderImageBytes(pno: string, page: number): Promise<Buffer | undefined> {
+    const { rows } = await this.db.query<{ bytes: Buffer }>(
+      `SELECT i.bytes FROM order_images i JOIN orders o ON o.id = i.order_id WHERE o.pno = $1 AND i.page = $2`,
+      [pno, page],
+    );
+    return rows[0] ? Buffer.from(rows[0].bytes) : undefined; // PGlite gives a Uint8Array
+  }
+
   /** DOJ accepted the entry: keeps the FCN it assigned, shown in every answer from now on. */
   async recordFcn(pno: string, fcn: string, actor: Actor): Promise<void> {
     await this.changeOrder(pno, actor, 'FCN', async (tx, order) => {
@@ -408,7 +449,7 @@ export class Registry {
   private async changeOrder(
     pno: string,
     actor: Actor,
-    action: 'FCN' | 'CLEAR' | 'CANCEL' | 'SERVE' | 'MODIFY',
+    action: 'FCN' | 'CLEAR' | 'CANCEL' | 'SERVE' | 'MODIFY' | 'IMAGE',
     apply: (tx: Queryable, order: { id: number; version: number; status: OrderStatus; fcn: string | null }) => Promise<Record<string, unknown>>,
     toCarpos = true,
   ): Promise<{ version: number }> {
@@ -722,4 +763,15 @@ interface OpenConflictRow extends Record<string, unknown> {
   b_pno: string; b_typ: string; b_cti: string; b_oca: string; b_isd: string; b_exp: string; b_pco: string[]; b_dst: number | null;
   restrained: string;
   kinds: string[];
+}
+
+export type OrderImageType = 'application/pdf' | 'image/tiff' | 'image/png' | 'image/jpeg';
+
+export interface OrderImage {
+  page: number;
+  contentType: OrderImageType;
+  size: number;
+  sha256: string;
+  uploadedBy: string;
+  uploadedAt: Date;
 }

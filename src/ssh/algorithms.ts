@@ -2,6 +2,7 @@
 // No SHA-1, no CBC, no RSA host keys, no compression. ssh2 ≥ 1.15 adds strict key exchange
 // (the Terrapin fix) by itself.
 import type { Algorithms } from 'ssh2';
+import { TERMINALS } from '../../terminal-ui/terminals.ts';
 
 export const SSH_ALGORITHMS = {
   kex: ['curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521'],
@@ -11,7 +12,5 @@ export const SSH_ALGORITHMS = {
   compress: ['none'],
 } satisfies Algorithms;
 
-/** Terminal names passed to blessed: it reads a name with '/' as a file and compiles terminfo. */
-export const TERMINAL_NAMES = new Set([
-  'xterm', 'xterm-256color', 'xterm-color', 'vt100', 'vt220', 'screen', 'screen-256color', 'tmux', 'tmux-256color', 'linux', 'ansi', 'rxvt', 'rxvt-unicode', 'rxvt-unicode-256color',
-]);
+/** Terminal names that may reach blessed: the console's own allow-list (terminal-ui/terminals.ts). */
+export const TERMINAL_NAMES: ReadonlySet<string> = new Set(TERMINALS);

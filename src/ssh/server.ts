@@ -10,6 +10,7 @@ import ssh2, { type Connection, type ServerChannel, type Session as SshSession }
 import type { ConsoleHandle } from '../../terminal-ui/console.ts';
 import type { AuditTrail } from '../../db/audit.ts';
 import type { Database } from '../../db/database.ts';
+import type { Registry } from '../../db/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { SessionManager } from '../session/manager.ts';
@@ -18,6 +19,7 @@ import { serveTerminalStream } from '../transport/stream.ts';
 import { SSH_ALGORITHMS, TERMINAL_NAMES } from './algorithms.ts';
 import { SshAuthentication } from './auth.ts';
 import { SessionLink } from './session-link.ts';
+import { serveSftp } from './sftp.ts';
 
 /** The pre-authentication banner (CJIS AC-8); the console asks for an explicit acknowledgement. */
 export const SSH_BANNER =
@@ -27,6 +29,7 @@ export const SSH_BANNER =
 
 export interface SshServerDeps {
   manager: SessionManager;
+  registry: Registry;
   db: Database;
   audit: AuditTrail;
   clock: Clock;
@@ -94,11 +97,11 @@ function serveConnection(deps: SshServerDeps, client: Connection, source: string
     clearTimeout(grace);
     const user = auth.user!;
     conn.info({ user: user.name, method: auth.method }, 'ssh user authenticated');
-    client.on('session', (accept) => serveSession(deps, accept(), source, conn, () => auth));
+    client.on('session', (accept) => serveSession(deps, accept(), source, terminal, conn, () => auth));
   });
 }
 
-function serveSession(deps: SshServerDeps, session: SshSession, source: string, log: Logger, auth: () => SshAuthentication): void {
+function serveSession(deps: SshServerDeps, session: SshSession, source: string, terminal: string, log: Logger, auth: () => SshAuthentication): void {
   let pty: { term: string; cols: number; rows: number } | undefined;
   let console: ConsoleHandle | undefined;
   let channel: (ServerChannel & { columns?: number; rows?: number; isTTY?: boolean; setRawMode?: () => void }) | undefined;
@@ -120,8 +123,11 @@ function serveSession(deps: SshServerDeps, session: SshSession, source: string, 
   });
   session.on('env', (accept) => accept?.());
   session.on('signal', (accept) => accept?.());
-  // Order images over SFTP come with the court workflows (SPEC 10.1).
-  session.on('sftp', (_accept, reject) => reject?.());
+  // Order images (ICD 7).
+  session.on('sftp', (accept) => {
+    const a = auth();
+    serveSftp(accept(), a.user!, terminal, source, { registry: deps.registry, audit: deps.audit, clock: deps.clock, log });
+  });
   session.on('subsystem', (_accept, reject) => reject?.());
 
   const refuse = (ch: ServerChannel, text: string, code: number) => {
