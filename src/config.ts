@@ -26,6 +26,8 @@ const EnvSchema = z.object({
   CCPOR_TLS_KEY: z.string().optional(),
   CCPOR_IDLE_LOCK_MINUTES: z.coerce.number().min(0.01).max(24 * 60).default(30),
   CCPOR_IDLE_CLOSE_MINUTES: z.coerce.number().min(0.01).max(24 * 60).default(60),
+  // Time an SSH client has to authenticate before it is disconnected (ssh2 has no limit itself).
+  CCPOR_SSH_LOGIN_GRACE_SECONDS: z.coerce.number().min(1).max(600).default(60),
   // How often the expiry job runs (0: never; answers are right without it).
   CCPOR_EXPIRY_MINUTES: z.coerce.number().min(0).max(24 * 60).default(15),
   CCPOR_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(20_000),
@@ -60,6 +62,7 @@ export type Config = {
   idleLockMs: number;
   idleCloseMs: number;
   expiryEveryMs: number;
+  sshLoginGraceMs: number;
   maxConnections: number;
   ratePerSecond: number;
   rateBurst: number;
@@ -104,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idleLockMs: e.CCPOR_IDLE_LOCK_MINUTES * 60_000,
     idleCloseMs: e.CCPOR_IDLE_CLOSE_MINUTES * 60_000,
     expiryEveryMs: e.CCPOR_EXPIRY_MINUTES * 60_000,
+    sshLoginGraceMs: e.CCPOR_SSH_LOGIN_GRACE_SECONDS * 1000,
     maxConnections: e.CCPOR_MAX_CONNECTIONS,
     ratePerSecond: e.CCPOR_RATE_PER_SECOND,
     rateBurst: e.CCPOR_RATE_BURST,

@@ -95,7 +95,7 @@ export async function startService(
     }
     if (config.sshPort) {
       const hostKey = loadHostKey(config.dataDir, log);
-      ssh = await listenSsh({ manager: sessions, registry, db: registry.db, audit, clock, log, timeZone: config.timeZone, hostKey }, { host: config.bind, port: config.sshPort });
+      ssh = await listenSsh({ manager: sessions, registry, db: registry.db, audit, clock, log, timeZone: config.timeZone, hostKey, graceMs: config.sshLoginGraceMs }, { host: config.bind, port: config.sshPort });
       ports.ssh = ssh.port;
     }
     carpos = startCarposGateway(config, registry, switchboard, log);

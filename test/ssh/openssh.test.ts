@@ -3,6 +3,7 @@
 // step, only strong algorithms, terminal names outside the allow-list refused, the host key kept.
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +57,7 @@ describe(`ssh with OpenSSH on ${backend.name}`, { skip: !hasSsh && 'no OpenSSH c
   };
 
   before(async () => {
-    t = await startTestService(backend, { env: { CCPOR_SSH_PORT: String(await freePort()) } });
+    t = await startTestService(backend, { env: { CCPOR_SSH_PORT: String(await freePort()), CCPOR_SSH_LOGIN_GRACE_SECONDS: '2' } });
     dir = mkdtempSync(join(tmpdir(), 'ccpor-ssh-'));
     key = join(dir, 'id_ed25519');
     assert.equal(spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'officer1@mdt', '-f', key]).status, 0);
@@ -168,6 +169,38 @@ describe(`ssh with OpenSSH on ${backend.name}`, { skip: !hasSsh && 'no OpenSSH c
     assert.match(bad.stdout + bad.stderr, /terminal type '\.\.\/\.\.\/tmp\/evil' is not supported/);
     const noPty = await ssh('officer1', ['-T'], { input: '' });
     assert.match(noPty.stderr, /needs a terminal/);
+  });
+
+  test('a client that does not authenticate within the grace time is disconnected', async () => {
+    const started = Date.now();
+    const closed = await new Promise<boolean>((resolve) => {
+      const s = net.connect(t.service.ports.ssh!, '127.0.0.1', () => s.write('SSH-2.0-Idle_1.0\r\n'));
+      s.on('data', () => {});
+      s.on('error', () => {});
+      s.on('close', () => resolve(true));
+      setTimeout(() => resolve(false), 10_000).unref();
+    });
+    assert.ok(closed, 'still connected after 10 s');
+    assert.ok(Date.now() - started >= 1_500, 'cut before the grace time');
+  });
+
+  test('a connection is cut after six failed attempts (ssh2 would allow any number)', async () => {
+    await t.service.audit.flush();
+    const before = await t.service.registry.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE user_name = 'NOSUCHUSER'`);
+    const r = await ssh('nosuchuser', ['clets'], { password: 'Wrong-Every-Time', env: {} }).then(async () =>
+      // One client, up to ten prompts: the server hangs up after the sixth failure.
+      new Promise<Run>((resolve) => {
+        const askpass = join(dir, 'askpass-wrong');
+        writeFileSync(askpass, `#!/bin/sh\necho Wrong-Every-Time\n`, { mode: 0o700 });
+        execFile('ssh', ['-p', String(t.service.ports.ssh), '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
+          '-o', 'PreferredAuthentications=password', '-o', 'PubkeyAuthentication=no', '-o', 'NumberOfPasswordPrompts=10', 'nosuchuser@127.0.0.1', 'clets'],
+        { env: { PATH: process.env.PATH ?? '', HOME: dir, SSH_ASKPASS: askpass, SSH_ASKPASS_REQUIRE: 'force', DISPLAY: ':0' }, timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ code: err ? 255 : 0, stdout, stderr }));
+      }));
+    assert.equal(r.code, 255);
+    await t.service.audit.flush();
+    const after = await t.service.registry.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE user_name = 'NOSUCHUSER'`);
+    assert.equal(after.rows[0]!.n - before.rows[0]!.n, 1 + 6, 'one attempt by the first client, six by the second, then cut');
   });
 
   test('the host key is made once (mode 0600) and kept across starts', () => {
