@@ -72,6 +72,7 @@ export class AuditTrail {
   private queue: { row: Stored; done: () => void; fail: (e: unknown) => void }[] = [];
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   constructor(
     private readonly db: Database,
@@ -81,6 +82,14 @@ export class AuditTrail {
 
   /** Queues an entry; the promise settles when it is written (or the write failed). */
   record(e: AuditEntry): Promise<void> {
+    if (this.closed) {
+      // Work that outlived the shutdown (an SSH authentication finishing, say): nothing is answered
+      // for it any more, and the trail is closed; say so rather than keep the process alive.
+      this.log.error({ mke: e.mke, outcome: e.outcome, terminal: e.terminal }, 'audit entry after shutdown: not written');
+      const refused = Promise.reject(new Error('audit trail closed'));
+      refused.catch(() => {});
+      return refused;
+    }
     const row: Stored = {
       at: stamp(e.at),
       user_name: e.user,
@@ -120,6 +129,7 @@ export class AuditTrail {
         this.log.error({ err: (err as Error).message, entries: batch.length }, 'audit write failed; will retry');
         batch.forEach((b) => b.fail(err));
         this.timer ??= setTimeout(() => void this.flush(), 1_000);
+        this.timer.unref(); // retried while the service runs; never what keeps a process alive
       },
     );
     try {
@@ -135,6 +145,7 @@ export class AuditTrail {
 
   async close(): Promise<void> {
     await this.flush();
+    this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
   }
