@@ -87,6 +87,28 @@ for (const backend of backends()) {
       assert.equal(ccpor('user', 'key', 'add', '--name', 'clerk7', '--file', join(dataDir, 'missing.pub')).code, 2);
     });
 
+    test('conflicts lists a court\'s open conflicts with the prevailing order marked', () => {
+      const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toLocaleDateString('en-CA', { timeZone: 'America/Los_Angeles' }).replaceAll('-', '');
+      const orders = join(dataDir, 'conflicting.txt');
+      const person = 'NAM/CONFLICTED, CLIVE.SEX/M.RAC/W.DOB/19810101';
+      const protectedPerson = 'PPN/CONFLICTED, CARA.PSX/F.PPB/19830303';
+      writeFileSync(orders, [
+        `EPO.CA019015J.${person}.TYP/DVRO.OCA/CLI-1.ISD/${day(-10)}.EXP/${day(365)}.PCO/01 05.${protectedPerson}`,
+        `EPO.CA019015J.${person}.TYP/CHRO.OCA/CLI-2.ISD/${day(-1)}.EXP/${day(365)}.PCO/01.${protectedPerson}`,
+      ].join('\n') + '\n');
+      const imported = ccpor('import', '--ori', 'CA019015J', '--file', orders);
+      assert.equal(imported.code, 0, imported.err + imported.out);
+      const pnos = [...imported.out.matchAll(/PNO\/(PO\d{10})/g)].map((m) => m[1]!);
+      assert.equal(pnos.length >= 2, true, imported.out);
+      const r = ccpor('conflicts', '--court', 'ca019015j');
+      assert.equal(r.code, 0, r.err);
+      assert.match(r.out, /^1 open conflict for CA019015J/);
+      assert.match(r.out, /CONFLICTED, CLIVE: CONTACT/);
+      assert.match(r.out, new RegExp(`\\* ${pnos[0]}  DVRO `), 'the no-contact order prevails');
+      assert.match(r.out, new RegExp(`  ${pnos[1]}  CHRO `));
+      assert.equal(ccpor('conflicts', '--court', 'CA037015J').out, 'no open conflicts for CA037015J\n');
+    });
+
     test('unknown commands and flags are refused with a reason', () => {
       const r = ccpor('frobnicate');
       assert.equal(r.code, 2);
