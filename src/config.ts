@@ -30,6 +30,8 @@ const EnvSchema = z.object({
   CCPOR_SSH_LOGIN_GRACE_SECONDS: z.coerce.number().min(1).max(600).default(60),
   // How often the expiry job runs (0: never; answers are right without it).
   CCPOR_EXPIRY_MINUTES: z.coerce.number().min(0).max(24 * 60).default(15),
+  // How often the hit confirmation timers (YQ not answered in time) are checked (0: never).
+  CCPOR_HIT_CONFIRMATION_CHECK_SECONDS: z.coerce.number().min(0).max(600).default(5),
   CCPOR_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(20_000),
   CCPOR_RATE_PER_SECOND: z.coerce.number().min(0.1).default(20),
   CCPOR_RATE_BURST: z.coerce.number().int().min(1).default(60),
@@ -62,6 +64,7 @@ export type Config = {
   idleLockMs: number;
   idleCloseMs: number;
   expiryEveryMs: number;
+  hitConfirmationCheckMs: number;
   sshLoginGraceMs: number;
   maxConnections: number;
   ratePerSecond: number;
@@ -107,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idleLockMs: e.CCPOR_IDLE_LOCK_MINUTES * 60_000,
     idleCloseMs: e.CCPOR_IDLE_CLOSE_MINUTES * 60_000,
     expiryEveryMs: e.CCPOR_EXPIRY_MINUTES * 60_000,
+    hitConfirmationCheckMs: e.CCPOR_HIT_CONFIRMATION_CHECK_SECONDS * 1000,
     sshLoginGraceMs: e.CCPOR_SSH_LOGIN_GRACE_SECONDS * 1000,
     maxConnections: e.CCPOR_MAX_CONNECTIONS,
     ratePerSecond: e.CCPOR_RATE_PER_SECOND,

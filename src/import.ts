@@ -12,7 +12,7 @@ export const IMPORT_USER = 'IMPORT';
 /** Handles one line; returns the reply line to print (`ACK PNO/...` or `REJ <code> <text>`). */
 export async function importLine(line: string, ori: string, services: Services, audit: AuditTrail): Promise<string> {
   const started = services.clock.now();
-  const ctx: HandlerContext = { ...services, user: { id: 0, name: IMPORT_USER, role: 'CLERK', ori } };
+  const ctx: HandlerContext = { ...services, user: { id: 0, name: IMPORT_USER, role: 'CLERK', ori }, terminal: 'import' };
   let reply: string;
   let fields: Record<string, string> = { TEXT: line.slice(0, 200) };
   const parsed = parseMessage(line, { today: localDate(started, services.timeZone) });

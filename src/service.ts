@@ -10,8 +10,13 @@ import type { Config } from './config.ts';
 import { createDemoRegistry, hasUsers } from './demo.ts';
 import type { Logger } from './log.ts';
 import { ExpiryJob } from './jobs/expiry.ts';
+import { HitConfirmationJob } from './switching/hit-confirmation.ts';
 import { SessionManager } from './session/manager.ts';
 import { Switchboard } from './session/switchboard.ts';
+import { localBus, redisBus } from './switching/bus.ts';
+import { MessageSwitch } from './switching/switch.ts';
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { loadHostKey } from './ssh/host-key.ts';
 import { listenSsh, type SshListener } from './ssh/server.ts';
 import { listenTerminals } from './transport/tcp.ts';
@@ -24,6 +29,8 @@ export interface Service {
   /** The ports listened on (a port configured as 0 is disabled and absent here). */
   ports: { tcp?: number; tls?: number; ssh?: number };
   expiry: ExpiryJob;
+  /** Hit confirmation timers (YQ not answered in time). */
+  hitConfirmations: HitConfirmationJob;
   /** The SSH listener, when one is configured. */
   ssh?: SshListener;
   /** The CARPOS gateway's delivery worker, when CARPOS_URL is set. */
@@ -55,6 +62,10 @@ export async function startService(
 
   const audit = new AuditTrail(registry.db, log.child({ component: 'audit' }));
   const switchboard = new Switchboard();
+  // Other instances hear of new traffic and changed orders over Redis; alone, nothing to tell.
+  const bus = config.redisUrl ? redisBus(config.redisUrl, `${config.cachePrefix}switch`, log.child({ component: 'bus' })) : localBus;
+  const messageSwitch = new MessageSwitch({ db: registry.db, switchboard, bus, clock, log: log.child({ component: 'switch' }), instance: `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}` });
+  messageSwitch.start(5_000);
   const sessions = new SessionManager(
     {
       registry,
@@ -63,6 +74,9 @@ export async function startService(
       log,
       timeZone: config.timeZone,
       switchboard,
+      messenger: messageSwitch,
+      watches: messageSwitch,
+      messageSwitch,
       audit,
       policy: {
         idleLockMs: config.idleLockMs,
@@ -98,17 +112,27 @@ export async function startService(
       ssh = await listenSsh({ manager: sessions, registry, db: registry.db, audit, clock, log, timeZone: config.timeZone, hostKey, graceMs: config.sshLoginGraceMs }, { host: config.bind, port: config.sshPort });
       ports.ssh = ssh.port;
     }
-    carpos = startCarposGateway(config, registry, switchboard, log);
+    // Rejection NOTEs go through the message switch: kept until a terminal of the court takes them.
+    const notices = {
+      deliver: (ori: string, status: 'MSG' | 'NOTE', mke: string, body: string[]) => {
+        void messageSwitch.send({ ori }, { mke, status, body }).catch((err: Error) => log.error({ err: err.message, ori }, 'CARPOS notice not kept'));
+        return Math.max(1, switchboard.signedOn(ori)); // kept: a terminal of the court will get it
+      },
+    };
+    carpos = startCarposGateway(config, registry, notices, log);
   } catch (err) {
     for (const s of servers) s.close();
     await ssh?.close();
     sessions.stop();
     await expiry.stop();
+    await messageSwitch.stop();
     await audit.close();
     await registry.close();
     throw err;
   }
   log.info({ bind: config.bind, ...ports }, 'listening for terminals');
+  const hitConfirmations = new HitConfirmationJob(registry.db, messageSwitch, clock, log.child({ component: 'hit-confirmation' }));
+  if (config.hitConfirmationCheckMs > 0) hitConfirmations.start(config.hitConfirmationCheckMs);
 
   return {
     registry,
@@ -117,6 +141,7 @@ export async function startService(
     ports,
     ssh,
     expiry,
+    hitConfirmations,
     carpos,
     async stop() {
       const closing: Promise<unknown>[] = servers.map((s) => new Promise((r) => s.close(r)));
@@ -125,6 +150,8 @@ export async function startService(
       await Promise.all(closing);
       await carpos?.stop();
       await expiry.stop();
+      await hitConfirmations.stop();
+      await messageSwitch.stop();
       await audit.close();
       await registry.close();
       log.info('stopped');

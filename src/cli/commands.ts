@@ -5,6 +5,7 @@ import { addAgency, addUser, AGENCY_KINDS, findAgency, ORI_PATTERN, ROLES, unloc
 import { AuditTrail, verifyAuditTrail } from '../../db/audit.ts';
 import { isRealDate, localDate } from '../../db/dates.ts';
 import { migrate } from '../../db/migrate.ts';
+import { setEscalationOri } from '../../db/hit-requests.ts';
 import { openDatabase, openRegistry } from '../../db/open.ts';
 import { seedRegistry } from '../../db/seed.ts';
 import { addSshKey } from '../../db/ssh-keys.ts';
@@ -16,6 +17,8 @@ import { isWorker, runPrimary } from '../cluster.ts';
 import { importLine } from '../import.ts';
 import { newTotpSecret } from '../session/totp.ts';
 import { Switchboard } from '../session/switchboard.ts';
+import { localBus } from '../switching/bus.ts';
+import { MessageSwitch } from '../switching/switch.ts';
 import type { Logger } from '../log.ts';
 import { runService } from '../service.ts';
 import { readFlags, UsageError } from './args.ts';
@@ -94,6 +97,16 @@ export const commands: Record<string, Command> = {
       });
       await withDatabase(ctx, (db) => addAgency(db, { ori: f.ori, name: f.name.toUpperCase(), kind: f.kind, carposCode: f['carpos-code'] }));
       say(`agency ${f.ori} added`);
+    },
+  },
+  'agency escalation': {
+    synopsis: 'agency escalation --ori ORI (--to ORI | --clear)',
+    summary: "where ORI's hit confirmations go when two requests are not answered in time (YQ)",
+    async run(args, ctx) {
+      const f = readFlags(args, { ori, to: ori.optional(), clear: z.boolean().optional() }, ['clear']);
+      if (!f.to === !f.clear) throw new UsageError('give --to ORI or --clear');
+      await withDatabase(ctx, (db) => setEscalationOri(db, f.ori, f.to ?? null));
+      say(f.to ? `unanswered hit confirmations of ${f.ori} escalate to ${f.to}` : `no escalation ORI for ${f.ori}`);
     },
   },
   'user add': {
@@ -200,7 +213,10 @@ export const commands: Record<string, Command> = {
         const court = await findAgency(registry.db, f.ori);
         if (!court) throw new UsageError(`no agency ${f.ori}`);
         if (court.kind !== 'COURT') throw new UsageError(`${f.ori} is not a court`);
-        const services = { registry, db: registry.db, clock: systemClock, log: ctx.log, timeZone: ctx.config.timeZone, switchboard: new Switchboard() };
+        const switchboard = new Switchboard();
+        // No terminals here: anything sent waits in the registry for its ORI's next sign-on.
+        const messages = new MessageSwitch({ db: registry.db, switchboard, bus: localBus, clock: systemClock, log: ctx.log, instance: `import-${process.pid}` });
+        const services = { registry, db: registry.db, clock: systemClock, log: ctx.log, timeZone: ctx.config.timeZone, switchboard, messenger: messages, watches: messages };
         for (const line of text.split(/\r?\n/)) {
           if (line.trim() === '') continue;
           const reply = await importLine(line, f.ori, services, audit);

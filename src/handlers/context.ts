@@ -7,6 +7,7 @@ import type { RejectCode, ReplyStatus } from '../../protocol/messages.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Switchboard } from '../session/switchboard.ts';
+import type { Messenger, Watches } from '../switching/messenger.ts';
 
 export interface SignedOnUser {
   id: number;
@@ -21,12 +22,18 @@ export interface Services {
   clock: Clock;
   log: Logger;
   timeZone: string;
-  /** Live traffic to the terminals signed on for an ORI. */
+  /** The terminals signed on to this process. */
   switchboard: Switchboard;
+  /** Unsolicited traffic, kept until delivered, across service instances. */
+  messenger: Messenger;
+  /** Watch notices: who got a HIT on an order hears when it changes. */
+  watches: Watches;
 }
 
 export interface HandlerContext extends Services {
   user: SignedOnUser;
+  /** The terminal the message came from. */
+  terminal: string;
 }
 
 /** A handler's answer; the session adds the header. */

@@ -10,6 +10,7 @@ async function end(pno: string, status: 'CLEARED' | 'CANCELLED', mis: string | u
   if (order.cti !== ctx.user.ori) throw new Reject('PRM', `ONLY THE ISSUING COURT ${order.cti} MAY CHANGE ${pno}`);
   if (order.status === 'CLEARED' || order.status === 'CANCELLED') throw new Reject('FLD', `PNO ${pno} IS ALREADY ${order.status}`);
   await ctx.registry.endOrder(pno, status, { user: ctx.user.name, ori: ctx.user.ori }, mis);
+  await ctx.watches.orderChanged(pno, status === 'CLEARED' ? 'CLEAR' : 'CANCEL', { ori: ctx.user.ori, terminal: ctx.terminal });
   return { status: 'ACK', body: ackBody(pno, [`STS/${status}`]), records: 1 };
 }
 

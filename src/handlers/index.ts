@@ -9,6 +9,8 @@ import { modifyOrder } from './mpo.ts';
 import { inquire } from './qpo.ts';
 import { recordService } from './spo.ts';
 import { unlock } from './ulk.ts';
+import { hitConfirmationRequest } from './yq.ts';
+import { hitConfirmationResponse } from './yr.ts';
 
 type Handler<K extends MessageKey> = (msg: Extract<InboundMessage, { mke: K }>, ctx: HandlerContext) => Promise<HandlerResult>;
 
@@ -21,4 +23,6 @@ export const HANDLERS: Partial<{ [K in MessageKey]: Handler<K> }> = {
   SPO: recordService,
   ULK: unlock,
   AM: administrativeMessage,
+  YQ: hitConfirmationRequest,
+  YR: hitConfirmationResponse,
 };

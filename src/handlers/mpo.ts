@@ -36,5 +36,6 @@ async function attemptChange(msg: Extract<InboundMessage, { mke: 'MPO' }>, ctx: 
     if (dup) throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
   }
   await ctx.registry.modifyOrder(msg.pno, msg.changes, { user: ctx.user.name, ori: ctx.user.ori }, order.version);
+  await ctx.watches.orderChanged(msg.pno, 'MODIFY', { ori: ctx.user.ori, terminal: ctx.terminal });
   return { status: 'ACK', body: ackBody(msg.pno, await conflictLines(msg.pno, ctx)), records: 1 };
 }

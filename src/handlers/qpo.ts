@@ -34,6 +34,8 @@ export async function inquire(msg: Extract<InboundMessage, { mke: 'QPO' }>, ctx:
   }
   if (found.length === 0) return { status: 'NREC', body: nrecBody(q, msg.hst), records: 0 };
   const views = found.map(orderView);
+  // Watch notices: this terminal hears if one of these orders changes in the next hours.
+  ctx.watches.watch(ctx.terminal, views.map((v) => v.pno));
   // HST/Y: each order's versions, who made them and what they changed (ICD 4, issue 5).
   if (msg.hst) {
     for (const v of views.slice(0, MAX_HIT_RECORDS)) {

@@ -10,5 +10,6 @@ export async function recordService(msg: Extract<InboundMessage, { mke: 'SPO' }>
   if (order.status !== 'ACTIVE') throw new Reject('FLD', `PNO ${msg.pno} IS ${order.status} - ONLY AN ACTIVE ORDER IS SERVED`);
   const service = { sdt: msg.sdt, shw: msg.shw, ...(msg.svb ? { svb: msg.svb } : {}) };
   await ctx.registry.recordService(msg.pno, service, { user: ctx.user.name, ori: ctx.user.ori });
+  await ctx.watches.orderChanged(msg.pno, 'SERVE', { ori: ctx.user.ori, terminal: ctx.terminal });
   return { status: 'ACK', body: ackBody(msg.pno, [`SRV/Y SDT/${msg.sdt} SHW/${msg.shw}`]), records: 1 };
 }

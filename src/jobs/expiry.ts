@@ -4,25 +4,25 @@
 // (rows are claimed with SKIP LOCKED).
 import { localDate } from '../../db/dates.ts';
 import type { Registry } from '../../db/registry.ts';
-import { isUnavailable } from '../../db/database.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
+import { PeriodicJob } from './periodic.ts';
 
 export class ExpiryJob {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private readonly job: PeriodicJob<number>;
 
   constructor(
     private readonly registry: Registry,
     private readonly clock: Clock,
     private readonly timeZone: string,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.job = new PeriodicJob('expiry job', () => this.run(), log);
+  }
 
   /** Expires everything due now; returns how many orders it expired. */
   runOnce(): Promise<number> {
-    this.running ??= this.run().finally(() => (this.running = undefined));
-    return this.running;
+    return this.job.runOnce();
   }
 
   private async run(): Promise<number> {
@@ -38,19 +38,10 @@ export class ExpiryJob {
   }
 
   start(everyMs: number): void {
-    const tick = () =>
-      void this.runOnce().catch((err: unknown) => {
-        if (isUnavailable(err)) this.log.warn({ err: (err as Error).message }, 'expiry job: registry unavailable; next run will catch up');
-        else this.log.error({ err }, 'expiry job failed');
-      });
-    tick();
-    this.timer = setInterval(tick, everyMs);
-    this.timer.unref();
+    this.job.start(everyMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => {});
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 }

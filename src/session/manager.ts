@@ -1,6 +1,11 @@
 // All sessions of this process: the connection limit, and the idle sweep of ICD 6.
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import { Session, type SessionDeps, type TerminalLink } from './session.ts';
+
+// Terminal ids must not repeat after a restart (the same pid is usual in a container): traffic
+// kept for a terminal must never reach another connection that happens to get its id.
+const INSTANCE = randomBytes(3).toString('hex');
 
 export class SessionManager {
   private readonly sessions = new Set<Session>();
@@ -22,7 +27,7 @@ export class SessionManager {
 
   terminalId(kind: string): string {
     this.nextId += 1;
-    return `${kind}-${process.pid}-${this.nextId}`;
+    return `${kind}-${process.pid}-${INSTANCE}-${this.nextId}`;
   }
 
   /** A new session, or undefined when the service is at its connection limit. */

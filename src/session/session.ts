@@ -27,6 +27,8 @@ export interface SessionPolicy {
 export interface SessionDeps extends Services {
   audit: AuditTrail;
   policy: SessionPolicy;
+  /** Store and forward: what waited for this terminal's ORI, delivered after a sign-on. */
+  messageSwitch?: { signedOn(s: Session): Promise<void> };
 }
 
 /** What the session needs from its transport: where it is, and how to send and hang up. */
@@ -35,7 +37,8 @@ export interface TerminalLink {
   terminal: string;
   /** The peer's address and port. */
   source: string;
-  send(lines: string[]): void;
+  /** `onWritten(true)` once the lines reached the connection; false when it closed first. */
+  send(lines: string[], onWritten?: (ok: boolean) => void): void;
   close(reason: string): void;
 }
 
@@ -56,6 +59,7 @@ export class Session {
   private queued = 0;
   private readonly bucket: TokenBucket;
   private closed = false;
+  private readonly seenMessages = new Set<number>();
 
   constructor(
     private readonly deps: SessionDeps,
@@ -107,6 +111,7 @@ export class Session {
         return;
       }
       if (announce) this.reply('SON', 'ACK', [`SIGNED ON ${user.name} ${user.role} ${user.ori}`]);
+      void this.deps.messageSwitch?.signedOn(this);
     });
   }
 
@@ -134,9 +139,22 @@ export class Session {
     return undefined;
   }
 
+  get terminal(): string {
+    return this.link.terminal;
+  }
+
   /** Unsolicited traffic (MSG, NOTE) to this terminal. */
-  notify(status: 'MSG' | 'NOTE', body: string[], mke = status === 'NOTE' ? 'NOTE' : 'AM'): void {
-    this.send({ mke, status, ori: this.user?.ori ?? '', seq: 0, time: this.deps.clock.now(), body });
+  notify(status: 'MSG' | 'NOTE', body: string[], mke = status === 'NOTE' ? 'NOTE' : 'AM', onWritten?: (ok: boolean) => void): void {
+    if (this.closed) return onWritten?.(false);
+    this.send({ mke, status, ori: this.user?.ori ?? '', seq: 0, time: this.deps.clock.now(), body }, onWritten);
+  }
+
+  /** Store and forward: whether this connection already got message `id` (never twice). */
+  firstTime(id: number): boolean {
+    if (this.seenMessages.has(id)) return false;
+    this.seenMessages.add(id);
+    if (this.seenMessages.size > 1_000) this.seenMessages.delete(this.seenMessages.values().next().value!);
+    return true;
   }
 
   close(reason: string): void {
@@ -234,7 +252,7 @@ export class Session {
     }
     const handler = HANDLERS[msg.mke];
     if (!handler) throw new Reject('MKE', `${msg.mke} IS NOT OFFERED BY THIS SERVICE YET`);
-    return handler(msg as never, { ...this.deps, user: this.user });
+    return handler(msg as never, { ...this.deps, user: this.user, terminal: this.link.terminal });
   }
 
   private async signOn(msg: Extract<InboundMessage, { mke: 'SON' }>, now: Date): Promise<HandlerResult> {
@@ -256,6 +274,8 @@ export class Session {
     this.user = r.user;
     this.state = 'ACTIVE';
     this.deps.switchboard.join(r.user.ori, this);
+    // Traffic kept for the ORI goes out after the SON ACK (queued behind it).
+    queueMicrotask(() => void this.deps.messageSwitch?.signedOn(this));
     return { status: 'ACK', body: [`SIGNED ON ${r.user.name} ${r.user.role} ${r.user.ori}`] };
   }
 
@@ -263,10 +283,10 @@ export class Session {
     this.send({ mke, status, ori: ori ?? '', seq: 0, time: this.deps.clock.now(), ctl, body });
   }
 
-  private send(r: Reply) {
-    if (this.closed) return;
+  private send(r: Reply, onWritten?: (ok: boolean) => void) {
+    if (this.closed) return onWritten?.(false);
     this.seq += 1;
-    this.link.send(formatReply({ ...r, seq: this.seq }));
+    this.link.send(formatReply({ ...r, seq: this.seq }), onWritten);
   }
 
   private audit(

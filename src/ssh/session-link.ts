@@ -20,7 +20,10 @@ export class SessionLink implements ProtocolLink {
     const session = manager.open({
       terminal: manager.terminalId('ssh'),
       source,
-      send: (lines) => link.current?.deliver(lines),
+      send: (lines, onWritten) => {
+        const took = link.current?.deliver(lines) ?? false;
+        onWritten?.(took);
+      },
       close: (reason) => {
         link.current?.finish(reason);
         onHangUp(reason);
@@ -64,9 +67,10 @@ export class SessionLink implements ProtocolLink {
     this.finish('closed');
   }
 
-  private deliver(lines: string[]) {
-    if (this.ended) return;
+  private deliver(lines: string[]): boolean {
+    if (this.ended) return false;
     for (const l of this.messageListeners) l(lines);
+    return true;
   }
 
   private finish(reason: string) {

@@ -36,9 +36,9 @@ export function serveTerminalStream(manager: SessionManager, stream: Duplex, o: 
   const session = manager.open({
     terminal,
     source: o.source,
-    send(lines) {
-      if (stream.destroyed || stream.writableEnded) return;
-      if (!stream.write(encodeReply(lines, mode))) pause();
+    send(lines, onWritten) {
+      if (stream.destroyed || stream.writableEnded) return onWritten?.(false);
+      if (!stream.write(encodeReply(lines, mode), onWritten && ((err) => onWritten(!err)))) pause();
     },
     close() {
       if (o.hangUp) return o.hangUp();

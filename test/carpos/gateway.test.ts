@@ -348,8 +348,8 @@ for (const backend of backends()) {
     test('a rejection: REJECTED, later changes BLOCKED, a NOTE to the court’s terminals, then resent once corrected', async () => {
       const switchboard = new Switchboard();
       const notes: { status: string; body: string[]; mke?: string }[] = [];
-      const courtTerminal: Reachable = { notify: (status, body, mke) => notes.push({ status, body, mke }) };
-      const otherTerminal: Reachable = { notify: () => assert.fail('a terminal of another court got the NOTE') };
+      const courtTerminal: Reachable = { terminal: 'test-court', notify: (status, body, mke) => void notes.push({ status, body, mke }) };
+      const otherTerminal: Reachable = { terminal: 'test-other', notify: () => assert.fail('a terminal of another court got the NOTE') };
       switchboard.join(COURT, courtTerminal);
       switchboard.join(OTHER_COURT, otherTerminal);
 

@@ -278,6 +278,8 @@ for (const backend of backends()) {
           const exited = new Promise((r) => child.once('exit', r));
           // One ENTER took effect and its answer is held; the other two orders went through.
           await until('one answer held, the rest delivered', () => childSim.received().filter((e) => e.outcome === 'applied').length >= 5, 20_000);
+          // ... and recorded as delivered: only the held row is still leased when the process dies.
+          await until('the rest recorded', async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM carpos_outbox WHERE state = 'DELIVERED'`)).rows[0]!.n === 4, 20_000);
           child.kill('SIGKILL');
           await exited;
           const held = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM carpos_outbox WHERE locked_until > now()`)).rows[0]!.n;

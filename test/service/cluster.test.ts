@@ -1,10 +1,6 @@
 // Several service processes on one port (CCPOR_WORKERS): connections spread over the workers, a
 // write on one is seen by an inquiry on another, and the audit chain stays whole.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addAgency, addUser } from '../../db/accounts.ts';
@@ -13,16 +9,15 @@ import type { Database } from '../../db/database.ts';
 import { migrate } from '../../db/migrate.ts';
 import { backends } from '../support/backends.ts';
 import { COURT, POLICE } from '../support/fixtures.ts';
-import { freePort } from '../support/redis-server.ts';
 import { PASSWORD } from '../support/service.ts';
+import { spawnService, type ServiceChild } from '../support/service-process.ts';
 import { TestTerminal } from '../support/terminal.ts';
 
-const BIN = new URL('../../bin/ccpor.js', import.meta.url).pathname;
 const ready = !!process.env.DATABASE_URL && !!process.env.REDIS_URL;
 
 describe('two worker processes', { skip: !ready && 'needs DATABASE_URL and REDIS_URL' }, () => {
   const pg = backends().find((b) => b.name === 'postgres')!;
-  let proc: ChildProcess;
+  let child: ServiceChild;
   let port: number;
   let db: Database;
   before(async () => {
@@ -33,30 +28,11 @@ describe('two worker processes', { skip: !ready && 'needs DATABASE_URL and REDIS
     await addAgency(db, { ori: POLICE, name: 'LAPD', kind: 'LAW' });
     await addUser(db, { name: 'CLERK1', role: 'CLERK', ori: COURT, password: PASSWORD });
     await addUser(db, { name: 'OFFICER1', role: 'OFFICER', ori: POLICE, password: PASSWORD });
-    port = await freePort();
-    proc = spawn(process.execPath, [BIN, 'serve'], {
-      env: {
-        ...process.env, DATABASE_URL: url, CCPOR_WORKERS: '2', CCPOR_TCP_PORT: String(port), CCPOR_TLS_PORT: '0',
-        CCPOR_DATA_DIR: mkdtempSync(join(tmpdir(), 'ccpor-cluster-')), CCPOR_CACHE_PREFIX: `t${Date.now()}:`,
-        LOG_LEVEL: 'warn', CCPOR_LOG_FORMAT: 'json',
-      },
-      stdio: 'ignore',
-    });
-    for (let i = 0; i < 100; i++) {
-      try {
-        (await TestTerminal.connect(port)).close();
-        break;
-      } catch {
-        await sleep(100);
-      }
-    }
+    child = await spawnService({ DATABASE_URL: url, CCPOR_WORKERS: '2', CCPOR_CACHE_PREFIX: `t${Date.now()}:` });
+    port = child.port;
   });
   after(async () => {
-    if (proc && proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
+    await child?.stop();
     await pg.cleanup();
   });
 

@@ -35,12 +35,19 @@ export interface TestService {
 
 export async function startTestService(
   backend: Backend,
-  opts: { log?: Logger; env?: Record<string, string>; redis?: boolean } = {},
+  opts: {
+    log?: Logger;
+    env?: Record<string, string>;
+    redis?: boolean;
+    /** The registry of an earlier (stopped) test service: a restart, with its agencies and users. */
+    registryOf?: TestService;
+  } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ccpor-svc-'));
-  const databaseUrl = backend.freshDatabaseUrl ? await backend.freshDatabaseUrl() : '';
+  const earlier = opts.registryOf?.config;
+  const databaseUrl = earlier ? (earlier.databaseUrl ?? '') : backend.freshDatabaseUrl ? await backend.freshDatabaseUrl() : '';
   const config = loadConfig({
-    CCPOR_DATA_DIR: join(dataDir, 'registry'),
+    CCPOR_DATA_DIR: earlier ? earlier.dataDir : join(dataDir, 'registry'),
     DATABASE_URL: databaseUrl,
     REDIS_URL: opts.redis && process.env.REDIS_URL ? process.env.REDIS_URL : '',
     CCPOR_CACHE_PREFIX: `t${Math.random().toString(36).slice(2, 10)}:`,
@@ -58,12 +65,7 @@ export async function startTestService(
   process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   const service = await startService(config, opts.log ?? silentLogger, { clock });
   const db = service.registry.db;
-  await addAgency(db, { ori: COURT, name: 'LOS ANGELES SUPERIOR COURT', kind: 'COURT', carposCode: '190' });
-  await addAgency(db, { ori: OTHER_COURT, name: 'SAN DIEGO SUPERIOR COURT', kind: 'COURT', carposCode: '370' });
-  await addAgency(db, { ori: POLICE, name: 'LOS ANGELES POLICE DEPARTMENT', kind: 'LAW' });
-  await addAgency(db, { ori: SHERIFF_ORI, name: 'LOS ANGELES COUNTY SHERIFF', kind: 'SHERIFF' });
-  for (const [role, u] of Object.entries(USERS)) await addUser(db, { name: u.name, role: role as Role, ori: u.ori, password: PASSWORD });
-  return {
+  const handle: TestService = {
     service,
     clock,
     config,
@@ -76,6 +78,13 @@ export async function startTestService(
       await service.stop();
     },
   };
+  if (earlier) return handle;
+  await addAgency(db, { ori: COURT, name: 'LOS ANGELES SUPERIOR COURT', kind: 'COURT', carposCode: '190' });
+  await addAgency(db, { ori: OTHER_COURT, name: 'SAN DIEGO SUPERIOR COURT', kind: 'COURT', carposCode: '370' });
+  await addAgency(db, { ori: POLICE, name: 'LOS ANGELES POLICE DEPARTMENT', kind: 'LAW' });
+  await addAgency(db, { ori: SHERIFF_ORI, name: 'LOS ANGELES COUNTY SHERIFF', kind: 'SHERIFF' });
+  for (const [role, u] of Object.entries(USERS)) await addUser(db, { name: u.name, role: role as Role, ori: u.ori, password: PASSWORD });
+  return handle;
 }
 
 export const son = (role: Role, password = PASSWORD) => `SON.${USERS[role].ori}.USR/${USERS[role].name}.PWD/${password}`;

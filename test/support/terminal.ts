@@ -31,7 +31,7 @@ export function readHeader(lines: string[]): ReplyLines {
 
 export class TestTerminal {
   private replies: ReplyLines[] = [];
-  private waiters: ((r: ReplyLines) => void)[] = [];
+  private waiters: { want: (r: ReplyLines) => boolean; resolve: (r: ReplyLines) => void }[] = [];
   private decoder: ReplyDecoder;
   closed = false;
   readonly closedPromise: Promise<void>;
@@ -64,28 +64,39 @@ export class TestTerminal {
   }
 
   private deliver(r: ReplyLines) {
-    const w = this.waiters.shift();
-    if (w) w(r);
+    const i = this.waiters.findIndex((w) => w.want(r));
+    if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(r);
     else this.replies.push(r);
+  }
+
+  private take(want: (r: ReplyLines) => boolean, ms: number): Promise<ReplyLines> {
+    const i = this.replies.findIndex(want);
+    if (i >= 0) return Promise.resolve(this.replies.splice(i, 1)[0]!);
+    return new Promise((resolve, reject) => {
+      const w = {
+        want,
+        resolve: (x: ReplyLines) => {
+          clearTimeout(timer);
+          resolve(x);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        reject(new Error('no reply within ' + ms + ' ms'));
+      }, ms);
+      this.waiters.push(w);
+    });
   }
 
   /** The next reply or unsolicited message, waiting up to `ms`. */
   next(ms = 5_000): Promise<ReplyLines> {
-    const r = this.replies.shift();
-    if (r) return Promise.resolve(r);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no reply within ' + ms + ' ms')), ms);
-      this.waiters.push((x) => {
-        clearTimeout(timer);
-        resolve(x);
-      });
-    });
+    return this.take(() => true, ms);
   }
 
-  /** Sends one message and returns the next reply. */
+  /** Sends one message and returns its reply; unsolicited traffic (MSG, NOTE) stays for next(). */
   async send(text: string): Promise<ReplyLines> {
     this.socket.write(encodeRequest(text, this.mode));
-    return this.next();
+    return this.take((r) => r.status !== 'MSG' && r.status !== 'NOTE', 5_000);
   }
 
   writeRaw(bytes: Buffer | string): void {
