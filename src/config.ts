@@ -28,6 +28,8 @@ const EnvSchema = z.object({
   CCPOR_IDLE_CLOSE_MINUTES: z.coerce.number().min(0.01).max(24 * 60).default(60),
   // Time an SSH client has to authenticate before it is disconnected (ssh2 has no limit itself).
   CCPOR_SSH_LOGIN_GRACE_SECONDS: z.coerce.number().min(1).max(600).default(60),
+  // How long a HIT makes a terminal hear about changes to the orders in it (watch notices).
+  CCPOR_WATCH_HOURS: z.coerce.number().min(0).max(24 * 14).default(24),
   // How often the expiry job runs (0: never; answers are right without it).
   CCPOR_EXPIRY_MINUTES: z.coerce.number().min(0).max(24 * 60).default(15),
   // How often the hit confirmation timers (YQ not answered in time) are checked (0: never).
@@ -64,6 +66,7 @@ export type Config = {
   idleLockMs: number;
   idleCloseMs: number;
   expiryEveryMs: number;
+  watchMs: number;
   hitConfirmationCheckMs: number;
   sshLoginGraceMs: number;
   maxConnections: number;
@@ -110,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idleLockMs: e.CCPOR_IDLE_LOCK_MINUTES * 60_000,
     idleCloseMs: e.CCPOR_IDLE_CLOSE_MINUTES * 60_000,
     expiryEveryMs: e.CCPOR_EXPIRY_MINUTES * 60_000,
+    watchMs: e.CCPOR_WATCH_HOURS * 3_600_000,
     hitConfirmationCheckMs: e.CCPOR_HIT_CONFIRMATION_CHECK_SECONDS * 1000,
     sshLoginGraceMs: e.CCPOR_SSH_LOGIN_GRACE_SECONDS * 1000,
     maxConnections: e.CCPOR_MAX_CONNECTIONS,

@@ -64,7 +64,7 @@ export async function startService(
   const switchboard = new Switchboard();
   // Other instances hear of new traffic and changed orders over Redis; alone, nothing to tell.
   const bus = config.redisUrl ? redisBus(config.redisUrl, `${config.cachePrefix}switch`, log.child({ component: 'bus' })) : localBus;
-  const messageSwitch = new MessageSwitch({ db: registry.db, switchboard, bus, clock, log: log.child({ component: 'switch' }), instance: `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}` });
+  const messageSwitch = new MessageSwitch({ db: registry.db, switchboard, bus, clock, log: log.child({ component: 'switch' }), instance: `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, watchMs: config.watchMs });
   messageSwitch.start(5_000);
   const sessions = new SessionManager(
     {
