@@ -29,6 +29,8 @@ export interface Service {
   /** The ports listened on (a port configured as 0 is disabled and absent here). */
   ports: { tcp?: number; tls?: number; ssh?: number };
   expiry: ExpiryJob;
+  /** Store and forward, watch notices. */
+  messages: MessageSwitch;
   /** Hit confirmation timers (YQ not answered in time). */
   hitConfirmations: HitConfirmationJob;
   /** The SSH listener, when one is configured. */
@@ -141,6 +143,7 @@ export async function startService(
     ports,
     ssh,
     expiry,
+    messages: messageSwitch,
     hitConfirmations,
     carpos,
     async stop() {

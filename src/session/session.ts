@@ -28,7 +28,7 @@ export interface SessionDeps extends Services {
   audit: AuditTrail;
   policy: SessionPolicy;
   /** Store and forward: what waited for this terminal's ORI, delivered after a sign-on. */
-  messageSwitch?: { signedOn(s: Session): Promise<void> };
+  messageSwitch?: { signedOn(s: Session): Promise<void>; forget(terminal: string): void };
 }
 
 /** What the session needs from its transport: where it is, and how to send and hang up. */
@@ -161,6 +161,7 @@ export class Session {
     if (this.closed) return;
     this.closed = true;
     this.deps.switchboard.leave(this);
+    this.deps.messageSwitch?.forget(this.link.terminal);
     this.link.close(reason);
   }
 
@@ -168,6 +169,7 @@ export class Session {
   ended(): void {
     this.closed = true;
     this.deps.switchboard.leave(this);
+    this.deps.messageSwitch?.forget(this.link.terminal);
   }
 
   // ---- inside -------------------------------------------------------------------------------

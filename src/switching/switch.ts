@@ -19,6 +19,8 @@ interface Terminal extends Reachable {
 }
 
 const CLAIM_MS = 30_000;
+/** The most recent orders a terminal watches; older watches give way. */
+const MAX_WATCHES_PER_TERMINAL = 500;
 /** A message for one terminal that is nowhere to be found goes to its ORI after this long. */
 const TERMINAL_GRACE_MS = 2_000;
 
@@ -35,7 +37,10 @@ export interface SwitchOptions {
 }
 
 export class MessageSwitch implements Messenger, Watches {
-  private readonly watchers = new Map<string, Map<string, number>>(); // pno → terminal → until (ms)
+  // Watches, both ways: pno → terminals, and terminal → pno → until (ms), oldest first. Bounded per
+  // terminal and dropped with the connection, so a busy day cannot grow them without limit.
+  private readonly watchers = new Map<string, Set<string>>();
+  private readonly watching = new Map<string, Map<string, number>>();
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
 
@@ -69,11 +74,38 @@ export class MessageSwitch implements Messenger, Watches {
 
   watch(terminal: string, pnos: string[]): void {
     const until = this.o.clock.now().getTime() + (this.o.watchMs ?? 24 * 3600_000);
+    let mine = this.watching.get(terminal);
+    if (!mine) this.watching.set(terminal, (mine = new Map()));
     for (const pno of pnos) {
-      let m = this.watchers.get(pno);
-      if (!m) this.watchers.set(pno, (m = new Map()));
-      m.set(terminal, until);
+      mine.delete(pno); // re-inserted: the most recent HIT is the last to be dropped
+      mine.set(pno, until);
+      let set = this.watchers.get(pno);
+      if (!set) this.watchers.set(pno, (set = new Set()));
+      set.add(terminal);
     }
+    while (mine.size > MAX_WATCHES_PER_TERMINAL) this.unwatch(terminal, mine.keys().next().value!);
+  }
+
+  /** The connection ended: its watches end with it. */
+  forget(terminal: string): void {
+    for (const pno of [...(this.watching.get(terminal)?.keys() ?? [])]) this.unwatch(terminal, pno);
+    this.watching.delete(terminal);
+  }
+
+  /** How many (order, terminal) watches this instance holds (tests, metrics). */
+  get watchCount(): number {
+    let n = 0;
+    for (const m of this.watching.values()) n += m.size;
+    return n;
+  }
+
+  private unwatch(terminal: string, pno: string): void {
+    const mine = this.watching.get(terminal);
+    mine?.delete(pno);
+    if (mine?.size === 0) this.watching.delete(terminal);
+    const set = this.watchers.get(pno);
+    set?.delete(terminal);
+    if (set?.size === 0) this.watchers.delete(pno);
   }
 
   async orderChanged(pno: string, action: 'MODIFY' | 'CLEAR' | 'CANCEL' | 'SERVE', by: { ori: string; terminal: string }): Promise<void> {
@@ -151,13 +183,14 @@ export class MessageSwitch implements Messenger, Watches {
   }
 
   private notifyWatchers(pno: string, action: string, byOri: string, byTerminal: string): void {
-    const m = this.watchers.get(pno);
-    if (!m) return;
+    const set = this.watchers.get(pno);
+    if (!set) return;
     const now = this.o.clock.now().getTime();
     const past = { MODIFY: 'MODIFIED', CLEAR: 'CLEARED', CANCEL: 'CANCELLED', SERVE: 'SERVED' }[action] ?? action;
-    for (const [terminal, until] of m) {
+    for (const terminal of [...set]) {
+      const until = this.watching.get(terminal)?.get(pno) ?? 0;
       if (until < now) {
-        m.delete(terminal);
+        this.unwatch(terminal, pno);
         continue;
       }
       if (terminal === byTerminal) continue;
@@ -165,6 +198,5 @@ export class MessageSwitch implements Messenger, Watches {
       if (!at) continue; // that connection has ended; its next HIT starts a new watch
       at.t.notify('NOTE', [`ORDER ${pno} WAS ${past} BY ${byOri} SINCE YOUR HIT - QUERY AGAIN`]);
     }
-    if (m.size === 0) this.watchers.delete(pno);
   }
 }

@@ -133,6 +133,14 @@ for (const backend of backends()) {
       await sleep(100);
       assert.equal(officer.unread, 0);
       assert.equal(bystander.unread, 0, 'a terminal that never got the HIT hears nothing');
+      // Watches end with the connection that holds them.
+      const passer = await signedOn('DISPATCHER');
+      const before = t.service.messages.watchCount;
+      assert.equal((await passer.send(`QPO.${POLICE}.PNO/${pno}`)).status, 'HIT');
+      assert.equal(t.service.messages.watchCount, before + 1);
+      passer.close();
+      for (let i = 0; i < 50 && t.service.messages.watchCount > before; i++) await sleep(20);
+      assert.equal(t.service.messages.watchCount, before, 'a closed connection kept its watches');
       // A day later the watch is over.
       t.clock.advance(25 * 3600_000);
       try {
