@@ -60,21 +60,11 @@ function fromRow(r: HitRow): HitRequest {
   };
 }
 
-export interface NewHitRequest {
-  orderId: number;
-  pno: string;
-  rno: number;
-  priority: Priority;
-  requesterOri: string;
-  requesterTerminal: string;
-  requesterUser: string;
-  destinations: string[];
-  subjectName: string;
-  subjectDob: string;
-  mis?: string;
-  dueAt: Date;
-  now: Date;
-}
+/** A new request: the requester, the order and whom it goes to; its due time; the clock now. */
+export type NewHitRequest = Pick<
+  HitRequest,
+  'orderId' | 'pno' | 'rno' | 'priority' | 'requesterOri' | 'requesterTerminal' | 'requesterUser' | 'destinations' | 'subjectName' | 'subjectDob'
+> & { mis?: string; dueAt: Date; now: Date };
 
 export async function createHitRequest(db: Database, r: NewHitRequest): Promise<HitRequest> {
   const { rows } = await db.query<HitRow>(

@@ -1,10 +1,10 @@
 // The TLS certificate: the one configured (CCPOR_TLS_CERT / CCPOR_TLS_KEY), or a self-signed one
 // generated on first start and kept in the data directory, so a restart keeps the fingerprint
 // that terminals have pinned.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import selfsigned from 'selfsigned';
 import type { Logger } from '../log.ts';
+import { keptSelfSigned } from './self-signed.ts';
 
 export interface TlsCredentials {
   cert: string;
@@ -20,22 +20,7 @@ export async function loadTlsCredentials(
   }
   const dir = join(opts.dataDir, 'tls');
   const certFile = join(dir, 'server.crt');
-  const keyFile = join(dir, 'server.key');
-  if (existsSync(certFile) && existsSync(keyFile)) {
-    return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
-  }
-  mkdirSync(dir, { recursive: true });
-  const notAfter = new Date();
-  notAfter.setFullYear(notAfter.getFullYear() + 2);
-  const pems = await selfsigned.generate([{ name: 'commonName', value: 'ccpor.localhost' }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    algorithm: 'sha256',
-    notAfterDate: notAfter,
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] }],
-  });
-  writeFileSync(keyFile, pems.private, { mode: 0o600 });
-  writeFileSync(certFile, pems.cert);
-  log.info({ certFile, fingerprint: pems.fingerprint }, 'generated a self-signed TLS certificate');
-  return { cert: pems.cert, key: pems.private };
+  const made = await keptSelfSigned({ certFile, keyFile: join(dir, 'server.key'), commonName: 'ccpor.localhost', years: 2 });
+  if (made.createdWithFingerprint) log.info({ certFile, fingerprint: made.createdWithFingerprint }, 'generated a self-signed TLS certificate');
+  return { cert: made.cert, key: made.key };
 }
