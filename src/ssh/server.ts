@@ -183,7 +183,8 @@ function serveSession(deps: SshServerDeps, session: SshSession, source: string, 
     // blessed needs a TTY-like stream: size, isTTY and a no-op setRawMode.
     Object.assign(ch, { columns: pty.cols, rows: pty.rows, isTTY: true, setRawMode: () => {} });
     const a = auth();
-    const link = SessionLink.open(deps.manager, a.user!, a.method, source, () => {
+    // The console is over (signed off, idle close, link gone): screen destroyed, channel ended.
+    const end = () =>
       setImmediate(() => {
         console?.destroy();
         console = undefined;
@@ -192,30 +193,23 @@ function serveSession(deps: SshServerDeps, session: SshSession, source: string, 
           ch.end();
         }
       });
-    });
+    const link = SessionLink.open(deps.manager, a.user!, a.method, source, end);
     if (!link) return refuse(ch, 'ccpor: the service is at its connection limit; try again later', 1);
     // blessed is loaded with the first console, not by services that never open one.
     void import('../../terminal-ui/console.ts').then(({ startConsole }) => {
-    if (ch.destroyed) return link.close();
-    console = startConsole({
-      input: ch,
-      output: ch as ServerChannel & { columns: number; rows: number },
-      terminal: term,
-      link,
-      timeZone: deps.timeZone,
-      now: () => deps.clock.now(),
-      onExit: () => {
-        link.close();
-        setImmediate(() => {
-          console?.destroy();
-          console = undefined;
-          if (!ch.destroyed) {
-            ch.exit(0);
-            ch.end();
-          }
-        });
-      },
-    });
+      if (ch.destroyed) return link.close();
+      console = startConsole({
+        input: ch,
+        output: ch as ServerChannel & { columns: number; rows: number },
+        terminal: term,
+        link,
+        timeZone: deps.timeZone,
+        now: () => deps.clock.now(),
+        onExit: () => {
+          link.close();
+          end();
+        },
+      });
     });
     ch.on('close', () => {
       console?.destroy();
