@@ -3,10 +3,11 @@
 // cached answer they touch before they return, so an acknowledged write is seen by every
 // inquiry that follows it, on this process or any other sharing the database and Redis.
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { InquiryCache } from './cache/cache.ts';
 import { bucket, bucketsOf, type OrderKeys } from './buckets.ts';
 import type { Database, Queryable } from './database.ts';
-import { toIsoDate } from './dates.ts';
+import { localDate, toIsoDate } from './dates.ts';
 import { nameKeys, parseName, phoneticBase } from './names.ts';
 import { byPrecedence, conflictKinds, prevailing, type OrderTerms } from '../protocol/conflicts.ts';
 import type { OrderFields } from '../protocol/messages.ts';
@@ -202,34 +203,41 @@ export class Registry {
     this.timeZone = opts.timeZone ?? 'America/Los_Angeles';
   }
 
+  /**
+   * Answers already worked out from a cached value: the same value on the same local day gives
+   * the same answer, so the JSON is parsed and the statuses and precedence worked out once per
+   * value, not per inquiry. Keyed by the value itself — a changed order is a different value.
+   */
+  private readonly answers = new LRUCache<string, { day: string; includeInactive: boolean; records: readonly OrderRecord[] }>({ max: 5_000 });
+
   // ---- Inquiries (ICD 4) ----------------------------------------------------------------------
 
   /** QPO by NAM + DOB (+ SEX): exact and phonetic matches on the name and the aliases. */
-  findOrdersForRestrainedPerson(q: NameInquiry): Promise<OrderRecord[]> {
+  findOrdersForRestrainedPerson(q: NameInquiry): Promise<readonly OrderRecord[]> {
     return this.nameInquiry(SQL.restrained, bucket.restrainedDob(q.dob), q);
   }
 
   /** QPO by PPN + PPB: the orders that protect that person. */
-  findOrdersForProtectedPerson(q: NameInquiry): Promise<OrderRecord[]> {
+  findOrdersForProtectedPerson(q: NameInquiry): Promise<readonly OrderRecord[]> {
     return this.nameInquiry(SQL.protected, bucket.protectedDob(q.dob), q);
   }
 
-  findOrderByPno(pno: string, o: InquiryOptions = {}): Promise<OrderRecord[]> {
+  findOrderByPno(pno: string, o: InquiryOptions = {}): Promise<readonly OrderRecord[]> {
     const hst = !!o.includeInactive;
     return this.inquire(bucket.pno(pno), `${hst}`, () => this.records(SQL.pno, [hst, pno]), hst);
   }
 
-  findOrderByFcn(fcn: string, o: InquiryOptions = {}): Promise<OrderRecord[]> {
+  findOrderByFcn(fcn: string, o: InquiryOptions = {}): Promise<readonly OrderRecord[]> {
     const hst = !!o.includeInactive;
     return this.inquire(bucket.fcn(fcn), `${hst}`, () => this.records(SQL.fcn, [hst, fcn]), hst);
   }
 
-  findOrdersByLicence(oln: string, ols: string, o: InquiryOptions = {}): Promise<OrderRecord[]> {
+  findOrdersByLicence(oln: string, ols: string, o: InquiryOptions = {}): Promise<readonly OrderRecord[]> {
     const hst = !!o.includeInactive;
     return this.inquire(bucket.licence(oln, ols), `${hst}`, () => this.records(SQL.licence, [hst, oln, ols]), hst);
   }
 
-  findOrdersByCase(oca: string, cti: string, o: InquiryOptions = {}): Promise<OrderRecord[]> {
+  findOrdersByCase(oca: string, cti: string, o: InquiryOptions = {}): Promise<readonly OrderRecord[]> {
     const hst = !!o.includeInactive;
     return this.inquire(bucket.courtCase(cti, oca), `${hst}`, () => this.records(SQL.courtCase, [hst, cti, oca]), hst);
   }
@@ -554,7 +562,7 @@ export class Registry {
   // ---- Inside ---------------------------------------------------------------------------------
 
   /** Name + DOB against one table of names; cached under the name's normal form. */
-  private nameInquiry(sql: string, b: string, q: NameInquiry): Promise<OrderRecord[]> {
+  private nameInquiry(sql: string, b: string, q: NameInquiry): Promise<readonly OrderRecord[]> {
     const hst = !!q.includeInactive;
     const n = parseName(q.name);
     const k = nameKeys(n);
@@ -569,19 +577,23 @@ export class Registry {
   }
 
   /** Cache-aside lookup, then the answer as of now: effective status, filtered, in order. */
-  private async inquire(b: string, field: string, load: () => Promise<StoredOrder[]>, includeInactive: boolean) {
+  private async inquire(b: string, field: string, load: () => Promise<StoredOrder[]>, includeInactive: boolean): Promise<readonly OrderRecord[]> {
     const hit = await this.cache.get(b, field);
-    let stored: StoredOrder[];
     if (hit?.value !== undefined) {
-      stored = JSON.parse(hit.value) as StoredOrder[];
-    } else {
-      stored = await load();
-      if (hit) await this.cache.put(b, field, JSON.stringify(stored), hit.generation);
+      const day = localDate(this.now(), this.timeZone);
+      const known = this.answers.get(hit.value);
+      if (known && known.day === day && known.includeInactive === includeInactive) return known.records;
+      const records = this.present(JSON.parse(hit.value) as StoredOrder[], includeInactive);
+      this.answers.set(hit.value, { day, includeInactive, records });
+      return records;
     }
+    const stored = await load();
+    if (hit) await this.cache.put(b, field, JSON.stringify(stored), hit.generation);
     return this.present(stored, includeInactive);
   }
 
-  private present(stored: StoredOrder[], includeInactive: boolean): OrderRecord[] {
+  /** Frozen: an answer may be shared by every inquiry that asks the same on the same day. */
+  private present(stored: StoredOrder[], includeInactive: boolean): readonly OrderRecord[] {
     const now = this.now();
     const active = (s: OrderStatus, exp: string) => effectiveStatus(s, exp === 'NONEXP' ? null : exp, now, this.timeZone) === 'ACTIVE';
     const out: OrderRecord[] = [];
@@ -607,9 +619,12 @@ export class Registry {
     if (conflicted) {
       const ranked = byPrecedence(out.filter((r) => r.status === 'ACTIVE'));
       const rank = new Map(ranked.map((r, i) => [r.pno, i]));
-      return out.sort((a, b) => activeFirst(a, b) || (rank.get(a.pno) ?? 0) - (rank.get(b.pno) ?? 0) || b.isd.localeCompare(a.isd) || a.pno.localeCompare(b.pno));
+      out.sort((a, b) => activeFirst(a, b) || (rank.get(a.pno) ?? 0) - (rank.get(b.pno) ?? 0) || b.isd.localeCompare(a.isd) || a.pno.localeCompare(b.pno));
+    } else {
+      out.sort((a, b) => activeFirst(a, b) || b.isd.localeCompare(a.isd) || a.pno.localeCompare(b.pno));
     }
-    return out.sort((a, b) => activeFirst(a, b) || b.isd.localeCompare(a.isd) || a.pno.localeCompare(b.pno));
+    for (const r of out) Object.freeze(r);
+    return Object.freeze(out);
   }
 }
 

@@ -51,9 +51,26 @@ export function formatHeader(r: Omit<Reply, 'body'>): string {
   return `${mke} ${STATUS_TEXT[r.status]} ${ori} ${sequenceText(r.seq)} ${utcStamp(r.time)} ${ctl}`.trimEnd();
 }
 
+/** Bodies already made safe by safeBody(): formatReply takes their lines as they are. */
+const SAFE = new WeakSet<readonly string[]>();
+
+/**
+ * A body made safe once, for a reply sent many times (a cached answer): formatReply then only
+ * adds the header. The array must not be changed afterwards.
+ */
+export function safeBody(body: readonly string[]): readonly string[] {
+  const lines = formatReply({ mke: '', status: 'ACK', ori: '', seq: 1, time: new Date(0), body }).slice(1);
+  SAFE.add(lines);
+  return Object.freeze(lines);
+}
+
 /** The lines of one outbound message: header, then the body made safe (upper case, ≤ 80, no empty lines). */
 export function formatReply(r: Reply): string[] {
   const lines = [formatHeader(r)];
+  if (SAFE.has(r.body)) {
+    for (const l of r.body) lines.push(l);
+    return lines;
+  }
   for (const raw of r.body) {
     for (const part of raw.split(/\r\n|\r|\n/)) {
       const line = printable(part).trimEnd();

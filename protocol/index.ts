@@ -29,6 +29,7 @@ export { checkOrder, mergeOrder, latestExpiry, addYears, EPO_MAX_DAYS, EPO_MAX_C
 export { courtHolidays, isCourtDay, nthCourtDayAfter } from './court-calendar.ts';
 export {
   formatReply,
+  safeBody,
   formatHeader,
   hitBody,
   recordLines,

@@ -133,7 +133,7 @@ export interface Reply {
   seq: number; // per connection, from 1
   time: Date; // UTC, passed in: protocol/ has no clock
   ctl?: string;
-  body: string[];
+  body: readonly string[];
 }
 
 /** An order as replies show it (ICD 5): plain data the handlers fill from the registry. */

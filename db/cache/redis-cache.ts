@@ -123,10 +123,14 @@ export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
     async get(bucket, field): Promise<CacheLookup | null> {
       if (!usable()) return null;
       try {
-        // Two plain commands, not a pipeline of our own: auto-pipelining sends them together with
-        // every other session's commands of this tick, in one write.
-        const [value, generation] = await Promise.all([redis.hget(cKey(bucket), field), redis.get(gKey(bucket))]);
-        return { value: value ?? undefined, generation: generation ?? '0' };
+        // A hit needs only the answer. On a miss the generation is read next, before the caller
+        // asks the database: a write committed after this read bumps it, so the answer the caller
+        // then puts back is refused if it could be older than that write. Plain commands, not a
+        // pipeline of our own: auto-pipelining sends them with every other session's of this tick.
+        const value = await redis.hget(cKey(bucket), field);
+        if (value !== null) return { value, generation: '' };
+        const generation = await redis.get(gKey(bucket));
+        return { value: undefined, generation: generation ?? '0' };
       } catch (err) {
         markDown((err as Error).message);
         return null;

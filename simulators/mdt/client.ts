@@ -274,6 +274,15 @@ export class MdtClient extends EventEmitter<Events> {
     return this.#inbox.splice(0);
   }
 
+  /**
+   * Hands the connection over to a leaner reader (load mode --lean): this client stops reading
+   * it, and still notices its close. Only between requests.
+   */
+  takeSocket(): net.Socket {
+    this.#socket.removeAllListeners('data');
+    return this.#socket;
+  }
+
   /** Closes at once; unanswered requests are rejected. */
   close(): void {
     this.#socket.destroy();

@@ -80,6 +80,8 @@ load:
   --idle-concurrency C   sign-ons in flight while opening them (32)
   --server-pid PID    sample the service's resident memory (Linux /proc) around --idle
   --progress D        progress line interval on stderr (5s; 0 = none)
+  --lean              read replies only as far as the header, no timer per request: the
+                      least client work per message, for throughput beside the service
   --json FILE         write the report as JSON (for the benchmark suite)
 `;
 
@@ -120,6 +122,7 @@ function cliOptions(argv: string[]) {
       'idle-concurrency': { type: 'string' },
       'server-pid': { type: 'string' },
       progress: { type: 'string' },
+      lean: { type: 'boolean' },
     },
   });
 }
@@ -213,11 +216,13 @@ export async function main(argv: string[], io: Io = processIo, hooks: Hooks = {}
           serverPid: o['server-pid'] ? int(o['server-pid'], 'server-pid', 0, 1, 2 ** 31) : undefined,
           progressMs: parseDuration(o.progress ?? '5s'),
           replyTimeoutMs,
+          lean: !!o.lean,
           timeZone,
           out: io.out,
           err: io.err,
           ...(hooks.onLoadStarted ? { onStarted: hooks.onLoadStarted } : {}),
         };
+        if (opts.lean && endpoint.mode === 'line') throw new UsageError('--lean reads STX/ETX frames: not with --line');
         if (opts.terminals === 0 && idle === 0) throw new UsageError('nothing to do: --terminals 0 and no --idle');
         const report = await runLoad(opts);
         if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);

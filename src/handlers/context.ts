@@ -39,7 +39,7 @@ export interface HandlerContext extends Services {
 /** A handler's answer; the session adds the header. */
 export interface HandlerResult {
   status: ReplyStatus;
-  body: string[];
+  body: readonly string[];
   /** Number of records returned, for the audit trail. */
   records?: number;
 }

@@ -1,17 +1,23 @@
 // QPO (ICD 4, 4.2, 5): every inquiry form; HIT with the caveat and the records, or NREC.
 import type { OrderRecord } from '../../db/orders.ts';
-import { hitBody, MAX_HIT_RECORDS, nrecBody } from '../../protocol/index.ts';
+import { hitBody, MAX_HIT_RECORDS, nrecBody, safeBody } from '../../protocol/index.ts';
 import type { InboundMessage } from '../../protocol/messages.ts';
 import { MAY_SEE_HISTORY } from '../session/permissions.ts';
 import { Reject, type HandlerContext, type HandlerResult } from './context.ts';
 import { orderView } from './views.ts';
+
+/**
+ * The HIT of an answer the registry shares between inquiries (a cached one): worked out and made
+ * safe once, then sent as it is. Keyed by the answer itself, so it goes when the answer does.
+ */
+const hits = new WeakMap<readonly OrderRecord[], { pnos: string[]; body: readonly string[] }>();
 
 export async function inquire(msg: Extract<InboundMessage, { mke: 'QPO' }>, ctx: HandlerContext): Promise<HandlerResult> {
   if (msg.hst && !MAY_SEE_HISTORY.includes(ctx.user.role)) throw new Reject('PRM', `HST NOT PERMITTED FOR ROLE ${ctx.user.role}`);
   const opts = { includeInactive: msg.hst };
   const q = msg.inquiry;
   const r = ctx.registry;
-  let found: OrderRecord[];
+  let found: readonly OrderRecord[];
   switch (q.form) {
     case 'NAME':
       found = await r.findOrdersForRestrainedPerson({ name: q.nam, dob: q.dob, sex: q.sex, ...opts });
@@ -33,16 +39,24 @@ export async function inquire(msg: Extract<InboundMessage, { mke: 'QPO' }>, ctx:
       break;
   }
   if (found.length === 0) return { status: 'NREC', body: nrecBody(q, msg.hst), records: 0 };
+  if (!msg.hst) {
+    let hit = hits.get(found);
+    if (!hit) {
+      const views = found.map(orderView);
+      hit = { pnos: views.map((v) => v.pno), body: safeBody(hitBody(views)) };
+      hits.set(found, hit);
+    }
+    // Watch notices: this terminal hears if one of these orders changes in the next hours.
+    ctx.watches.watch(ctx.terminal, hit.pnos);
+    return { status: 'HIT', body: hit.body, records: found.length };
+  }
   const views = found.map(orderView);
-  // Watch notices: this terminal hears if one of these orders changes in the next hours.
   ctx.watches.watch(ctx.terminal, views.map((v) => v.pno));
   // HST/Y: each order's versions, who made them and what they changed (ICD 4, issue 5).
-  if (msg.hst) {
-    for (const v of views.slice(0, MAX_HIT_RECORDS)) {
-      v.history = (await r.orderHistory(v.pno)).map((h) => ({
-        version: h.version, at: h.at, user: h.user, ori: h.ori, action: h.action, changed: changedFields(h.action, h.changes),
-      }));
-    }
+  for (const v of views.slice(0, MAX_HIT_RECORDS)) {
+    v.history = (await r.orderHistory(v.pno)).map((h) => ({
+      version: h.version, at: h.at, user: h.user, ori: h.ori, action: h.action, changed: changedFields(h.action, h.changes),
+    }));
   }
   return { status: 'HIT', body: hitBody(views), records: found.length };
 }

@@ -281,7 +281,7 @@ export class Session {
     return { status: 'ACK', body: [`SIGNED ON ${r.user.name} ${r.user.role} ${r.user.ori}`] };
   }
 
-  private reply(mke: string, status: ReplyStatus, body: string[], ctl?: string, ori = this.user?.ori) {
+  private reply(mke: string, status: ReplyStatus, body: readonly string[], ctl?: string, ori = this.user?.ori) {
     this.send({ mke, status, ori: ori ?? '', seq: 0, time: this.deps.clock.now(), ctl, body });
   }
 

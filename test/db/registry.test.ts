@@ -28,7 +28,7 @@ for (const backend of backends()) {
         oca: 'FL-2026-0001',
       });
       const { pno } = await reg.enterOrder(e, CLERK);
-      const forms: [string, Promise<{ pno: string }[]>][] = [
+      const forms: [string, Promise<readonly { pno: string }[]>][] = [
         ['name + DOB', reg.findOrdersForRestrainedPerson({ name: 'GARCIA, MARIA', dob: '19791231' })],
         ['protected person', reg.findOrdersForProtectedPerson({ name: 'GARCIA, ANA', dob: '20120506' })],
         ['PNO', reg.findOrderByPno(pno)],

@@ -3,6 +3,7 @@
 import { ConnectionClosed, MdtClient, type Answer, type Endpoint } from '../client.ts';
 import type { Credential } from '../credentials.ts';
 import type { ServiceClock } from '../service-clock.ts';
+import { LeanLink } from './lean.ts';
 import type { LoadStats } from './stats.ts';
 
 export class SignOnRejected extends Error {
@@ -29,6 +30,7 @@ export class LoadTerminal {
   #everOpen = false;
   #backoff = 100;
   #seq = 0;
+  #lean: { of: MdtClient; link: LeanLink } | undefined;
 
   constructor(
     readonly id: number,
@@ -62,6 +64,19 @@ export class LoadTerminal {
       }
     }
     return undefined;
+  }
+
+  /** A signed-on connection read by a LeanLink (--lean), or undefined once stopped. */
+  async readyLean(): Promise<LeanLink | undefined> {
+    const c = await this.ready();
+    if (!c) return undefined;
+    if (this.#lean?.of !== c) this.#lean = { of: c, link: new LeanLink(c.takeSocket()) };
+    return this.#lean.link;
+  }
+
+  /** The lean reader of the current connection, if any (for the run's timeout sweep). */
+  get lean(): LeanLink | undefined {
+    return this.#lean?.of === this.client ? this.#lean?.link : undefined;
   }
 
   async #open(): Promise<MdtClient> {
@@ -102,11 +117,14 @@ export class LoadTerminal {
 
   /** Signs off (best effort) and closes. */
   async close(): Promise<void> {
+    const lean = this.lean;
     const c = this.client;
     this.client = undefined;
     if (!c?.isOpen) return;
     try {
-      await c.send(`SOF.${this.cred.ori}`, { timeoutMs: 2_000 });
+      const sof = `SOF.${this.cred.ori}`;
+      if (lean) await Promise.race([lean.send(sof), sleep(2_000)]);
+      else await c.send(sof, { timeoutMs: 2_000 });
     } catch {
       // closing anyway
     }
