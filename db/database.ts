@@ -18,6 +18,14 @@ export interface Database extends Queryable {
   readonly kind: 'postgres' | 'embedded';
   /** Runs fn inside one transaction: committed when fn resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: transaction(), and the WAL position just after its commit (read in the same
+   * round trip as the COMMIT), as `pg_lsn` text. A streaming replica whose replay position has
+   * reached it shows the transaction (db/read-routing.ts).
+   */
+  transactionWithLsn?<T>(fn: (tx: Queryable) => Promise<T>): Promise<{ result: T; lsn: string }>;
+  /** PostgreSQL only: fn with one connection of the pool for all its statements. */
+  session?<T>(fn: (q: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

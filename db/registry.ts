@@ -7,6 +7,7 @@ import { LRUCache } from 'lru-cache';
 import type { InquiryCache } from './cache/cache.ts';
 import { bucket, bucketsOf, type OrderKeys } from './buckets.ts';
 import type { Database, Queryable } from './database.ts';
+import type { ReadKey, ReadRouter } from './read-routing.ts';
 import { localDate, toIsoDate } from './dates.ts';
 import { nameKeys, parseName, phoneticBase } from './names.ts';
 import { byPrecedence, conflictKinds, prevailing, type OrderTerms } from '../protocol/conflicts.ts';
@@ -30,11 +31,18 @@ export interface RegistryOptions {
   /** The clock that decides what has expired; tests pass their own. */
   now?: () => Date;
   timeZone?: string;
+  /** Streaming replicas for inquiries (DATABASE_READ_URL); without it every read is on db. */
+  reads?: ReadRouter;
 }
 
 export interface InquiryOptions {
   /** HST/Y: include EXPIRED, CLEARED and CANCELLED orders. */
   includeInactive?: boolean;
+  /**
+   * The asking agency's ORI: with replicas, the answer is never older than a write this agency
+   * was told about (db/read-routing.ts). Not part of what is cached.
+   */
+  ori?: string;
 }
 
 export interface NameInquiry extends InquiryOptions {
@@ -193,12 +201,14 @@ function toStored(r: RecordRow): StoredOrder {
 export class Registry {
   readonly db: Database;
   readonly cache: InquiryCache;
+  readonly reads: ReadRouter | undefined;
   private readonly now: () => Date;
   private readonly timeZone: string;
 
   constructor(opts: RegistryOptions) {
     this.db = opts.db;
     this.cache = opts.cache;
+    this.reads = opts.reads;
     this.now = opts.now ?? (() => new Date());
     this.timeZone = opts.timeZone ?? 'America/Los_Angeles';
   }
@@ -224,65 +234,43 @@ export class Registry {
 
   findOrderByPno(pno: string, o: InquiryOptions = {}): Promise<readonly OrderRecord[]> {
     const hst = !!o.includeInactive;
-    return this.inquire(bucket.pno(pno), `${hst}`, () => this.records(SQL.pno, [hst, pno]), hst);
+    return this.inquire(bucket.pno(pno), `${hst}`, SQL.pno, [hst, pno], o);
   }
 
   findOrderByFcn(fcn: string, o: InquiryOptions = {}): Promise<readonly OrderRecord[]> {
     const hst = !!o.includeInactive;
-    return this.inquire(bucket.fcn(fcn), `${hst}`, () => this.records(SQL.fcn, [hst, fcn]), hst);
+    return this.inquire(bucket.fcn(fcn), `${hst}`, SQL.fcn, [hst, fcn], o);
   }
 
   findOrdersByLicence(oln: string, ols: string, o: InquiryOptions = {}): Promise<readonly OrderRecord[]> {
     const hst = !!o.includeInactive;
-    return this.inquire(bucket.licence(oln, ols), `${hst}`, () => this.records(SQL.licence, [hst, oln, ols]), hst);
+    return this.inquire(bucket.licence(oln, ols), `${hst}`, SQL.licence, [hst, oln, ols], o);
   }
 
   findOrdersByCase(oca: string, cti: string, o: InquiryOptions = {}): Promise<readonly OrderRecord[]> {
     const hst = !!o.includeInactive;
-    return this.inquire(bucket.courtCase(cti, oca), `${hst}`, () => this.records(SQL.courtCase, [hst, cti, oca]), hst);
+    return this.inquire(bucket.courtCase(cti, oca), `${hst}`, SQL.courtCase, [hst, cti, oca], o);
   }
 
   // ---- Writes ---------------------------------------------------------------------------------
 
-  /** EPO: enters an order with its persons (and service, when given) in one transaction. */
-  async enterOrder(entry: OrderEntry, actor: Actor): Promise<{ id: number; pno: string }> {
-    const entered = await this.db.transaction(async (tx) => {
+  /**
+   * EPO: enters an order with its persons (and service, when given) in one transaction.
+   * `conflicts`: how many active orders it conflicts with (their details: findOrderByPno).
+   */
+  async enterOrder(entry: OrderEntry, actor: Actor): Promise<{ id: number; pno: string; conflicts: number }> {
+    const { result: entered, lsn } = await this.writeTransaction(async (tx) => {
       const seq = await tx.query<{ n: string }>(`SELECT nextval('pno_seq')::text AS n`);
       const pno = pnoFromSequence(seq.rows[0]!.n);
-      const nonexp = entry.exp === 'NONEXP';
-      const ins = await tx.query<{ id: number }>(
-        `INSERT INTO orders (pno, typ, cti, oca, isd, exp, nonexp, pco, dst, brady, mis, entered_by, entered_ori)
-         VALUES ($1, $2, $3, $4, $5::date, $6::date, $7, $8::text[], $9, $10, $11, $12, $13) RETURNING id::int AS id`,
-        [
-          pno, entry.typ, entry.cti, entry.oca, toIsoDate(entry.isd), nonexp ? null : toIsoDate(entry.exp), nonexp,
-          entry.pco, entry.dst ?? null, entry.brady ?? 'U', entry.mis ?? null, actor.user, actor.ori,
-        ],
-      );
+      // The order, its persons, history and CARPOS outbox row in one statement: an entry costs
+      // a handful of round trips, not one per row.
+      const ins = await tx.query<{ id: number }>(SQL_ENTER, enterParams(pno, entry, actor, this.now()));
       const orderId = ins.rows[0]!.id;
-      const r = entry.restrained;
-      const rn = parseName(r.name);
-      const rk = nameKeys(rn);
-      const person = await tx.query<{ id: number }>(
-        `INSERT INTO persons (order_id, last_name, first_name, middle_name, suffix, name_norm, first_initial, last_nysiis,
-                              dob, sex, race, height, weight, eyes, hair, oln, ols)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id::int AS id`,
-        [
-          orderId, rn.last, rn.first, rn.middle, rn.suffix, rk.nameNorm, rk.firstInitial, rk.lastNysiis,
-          toIsoDate(r.dob), r.sex, r.race, r.height ?? null, r.weight ?? null, r.eyes ?? null, r.hair ?? null,
-          r.oln ?? null, r.ols ?? null,
-        ],
-      );
-      const personId = person.rows[0]!.id;
-      if (r.aliases?.length) await insertNames(tx, 'person_aliases', 'person_id', personId, r.aliases.map((a) => ({ ...a, dob: a.dob ?? r.dob })));
-      await insertNames(tx, 'protected_persons', 'order_id', orderId, entry.protected);
-      if (entry.service) await insertService(tx, orderId, entry.service, actor);
-      await appendHistory(tx, orderId, 1, 'ENTER', actor, { ...entry, pno }, this.now());
-      await queueForCarpos(tx, orderId, 'ENTER', { pno, ...entry });
       // The orders it now conflicts with show the conflict too: their answers are invalidated.
-      const partners = await refreshConflicts(tx, orderId);
-      return { id: orderId, pno, partnerBuckets: await bucketsOfOrders(tx, partners) };
+      const partners = await addConflicts(tx, { id: orderId, pno, typ: entry.typ, isd: entry.isd, pco: entry.pco, dst: entry.dst ?? null, status: 'ACTIVE' });
+      return { id: orderId, pno, partners: partners.length, partnerBuckets: await bucketsOfOrders(tx, partners) };
     });
-    await this.cache.invalidate([
+    await this.written(lsn, actor.ori, [
       ...bucketsOf({
         pno: entered.pno,
         fcn: null,
@@ -295,7 +283,7 @@ export class Registry {
       }),
       ...entered.partnerBuckets,
     ]);
-    return { id: entered.id, pno: entered.pno };
+    return { id: entered.id, pno: entered.pno, conflicts: entered.partners };
   }
 
   /** SPO: records service of an order. Throws OrderNotFoundError for an unknown PNO. */
@@ -461,7 +449,7 @@ export class Registry {
     apply: (tx: Queryable, order: { id: number; version: number; status: OrderStatus; fcn: string | null }) => Promise<Record<string, unknown>>,
     toCarpos = true,
   ): Promise<{ version: number }> {
-    const { version, keys } = await this.db.transaction(async (tx) => {
+    const { result: { version, keys }, lsn } = await this.writeTransaction(async (tx) => {
       const found = await tx.query<{ id: number; version: number; status: OrderStatus; fcn: string | null }>(
         `SELECT id::int AS id, version, status, fcn FROM orders WHERE pno = $1 FOR UPDATE`,
         [pno],
@@ -479,7 +467,7 @@ export class Registry {
       const partners = action === 'MODIFY' || action === 'CLEAR' || action === 'CANCEL' ? await refreshConflicts(tx, order.id) : [];
       return { version, keys: [...bucketsOf(before), ...bucketsOf(after), ...(await bucketsOfOrders(tx, partners))] };
     });
-    await this.cache.invalidate([...new Set(keys)]);
+    await this.written(lsn, actor.ori, [...new Set(keys)]);
     return { version };
   }
 
@@ -490,7 +478,7 @@ export class Registry {
    * At most `limit` orders per call; returns their PNOs.
    */
   async expireOrders(today: string, limit = 1_000): Promise<string[]> {
-    const { pnos, keys } = await this.db.transaction(async (tx) => {
+    const { result: { pnos, keys }, lsn } = await this.writeTransaction(async (tx) => {
       const { rows } = await tx.query<{ id: number; pno: string; version: number; exp: string }>(
         `UPDATE orders SET status = 'EXPIRED', version = version + 1, updated_at = now()
           WHERE id IN (SELECT id FROM orders WHERE status = 'ACTIVE' AND NOT nonexp AND exp < $1::date
@@ -509,7 +497,7 @@ export class Registry {
       await tx.query(`DELETE FROM order_conflicts WHERE order_id = ANY($1::bigint[]) OR other_id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return { pnos: rows.map((r) => r.pno), keys: await bucketsOfOrders(tx, rows.map((r) => r.id)) };
     });
-    if (keys.length) await this.cache.invalidate([...new Set(keys)]);
+    if (keys.length) await this.written(lsn, undefined, [...new Set(keys)]);
     return pnos;
   }
 
@@ -555,6 +543,7 @@ export class Registry {
   }
 
   async close(): Promise<void> {
+    await this.reads?.close();
     await this.cache.close();
     await this.db.close();
   }
@@ -568,16 +557,37 @@ export class Registry {
     const k = nameKeys(n);
     const sex = q.sex && q.sex !== 'U' ? q.sex : '';
     const params = [hst, toIsoDate(q.dob), n.last, n.first, n.middle, n.suffix, k.lastNysiis, phoneticBase(n.last), sex];
-    return this.inquire(b, `n|${hst}|${q.sex ?? ''}|${k.nameNorm}`, () => this.records(sql, params), hst);
+    return this.inquire(b, `n|${hst}|${q.sex ?? ''}|${k.nameNorm}`, sql, params, q);
   }
 
-  private async records(sql: string, params: unknown[]): Promise<StoredOrder[]> {
-    const { rows } = await this.db.query<RecordRow>(sql, params);
-    return rows.map(toStored);
+  /** The records of an inquiry: from a replica that is recent enough for `key`, or the primary. */
+  private async records(sql: string, params: unknown[], key: ReadKey): Promise<StoredOrder[]> {
+    const read = async (q: Queryable) => (await q.query<RecordRow>(sql, params)).rows.map(toStored);
+    return this.reads ? this.reads.read(key, read) : read(this.db);
   }
 
-  /** Cache-aside lookup, then the answer as of now: effective status, filtered, in order. */
-  private async inquire(b: string, field: string, load: () => Promise<StoredOrder[]>, includeInactive: boolean): Promise<readonly OrderRecord[]> {
+  /** A write's transaction; with replicas, also the WAL position of its commit. */
+  private async writeTransaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<{ result: T; lsn?: string }> {
+    if (this.reads && this.db.transactionWithLsn) return this.db.transactionWithLsn(fn);
+    return { result: await this.db.transaction(fn) };
+  }
+
+  /**
+   * After a write committed, before it is acknowledged: with replicas, its position is noted for
+   * the agency and the buckets first, then the cached answers go. In that order, a reader that
+   * sees the new generation also sees the new position, and cannot cache a replica's older answer.
+   */
+  private async written(lsn: string | undefined, ori: string | undefined, buckets: readonly string[]): Promise<void> {
+    if (this.reads) await this.reads.noteWrite(lsn, ori || undefined, buckets);
+    await this.cache.invalidate(buckets);
+  }
+
+  /**
+   * Cache-aside lookup, then the answer as of now: effective status, filtered, in order. The
+   * database is read after the generation was (cache.get): see db/cache/cache.ts and written().
+   */
+  private async inquire(b: string, field: string, sql: string, params: unknown[], o: InquiryOptions): Promise<readonly OrderRecord[]> {
+    const includeInactive = !!o.includeInactive;
     const hit = await this.cache.get(b, field);
     if (hit?.value !== undefined) {
       const day = localDate(this.now(), this.timeZone);
@@ -587,7 +597,7 @@ export class Registry {
       this.answers.set(hit.value, { day, includeInactive, records });
       return records;
     }
-    const stored = await load();
+    const stored = await this.records(sql, params, { bucket: b, ori: o.ori });
     if (hit) await this.cache.put(b, field, JSON.stringify(stored), hit.generation);
     return this.present(stored, includeInactive);
   }
@@ -628,13 +638,37 @@ export class Registry {
   }
 }
 
-async function insertNames(
-  tx: Queryable,
-  table: 'person_aliases' | 'protected_persons',
-  ownerColumn: 'person_id' | 'order_id',
-  ownerId: number,
-  people: { name: string; dob: string; sex?: Sex; race?: string }[],
-): Promise<void> {
+// $1–$13 the order, $14–$29 the restrained person, $30–$37 aliases (arrays), $38–$48 protected
+// persons (arrays), $49–$52 service (or nulls), $53 history changes, $54 its time, $55 outbox
+// payload, $56 idempotency key. Data-modifying CTEs run once each, whether or not read.
+const SQL_ENTER = `
+WITH o AS (
+  INSERT INTO orders (pno, typ, cti, oca, isd, exp, nonexp, pco, dst, brady, mis, entered_by, entered_ori)
+  VALUES ($1, $2, $3, $4, $5::date, $6::date, $7, $8::text[], $9, $10, $11, $12, $13) RETURNING id
+), p AS (
+  INSERT INTO persons (order_id, last_name, first_name, middle_name, suffix, name_norm, first_initial, last_nysiis,
+                       dob, sex, race, height, weight, eyes, hair, oln, ols)
+  SELECT o.id, $14, $15, $16, $17, $18, $19, $20, $21::date, $22, $23, $24, $25, $26, $27, $28, $29 FROM o RETURNING id
+), al AS (
+  INSERT INTO person_aliases (person_id, last_name, first_name, middle_name, suffix, name_norm, first_initial, last_nysiis, dob)
+  SELECT p.id, a.* FROM p, unnest($30::text[], $31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[], $37::date[]) AS a
+), pp AS (
+  INSERT INTO protected_persons (order_id, last_name, first_name, middle_name, suffix, name_norm, first_initial, last_nysiis, dob, sex, race, seq)
+  SELECT o.id, x.* FROM o, unnest($38::text[], $39::text[], $40::text[], $41::text[], $42::text[], $43::text[], $44::text[], $45::date[],
+                                  $46::text[], $47::text[], $48::int[]) AS x
+), sv AS (
+  INSERT INTO services (order_id, served_at, how, served_by, recorded_by, recorded_ori)
+  SELECT o.id, $49, $50, $51, $12, $13 FROM o WHERE $52::boolean
+), h AS (
+  INSERT INTO order_history (order_id, version, action, actor_user, actor_ori, changes, at)
+  SELECT o.id, 1, 'ENTER', $12, $13, $53::jsonb, $54 FROM o
+), c AS (
+  INSERT INTO carpos_outbox (order_id, action, payload, idempotency_key)
+  SELECT o.id, 'ENTER', $55::jsonb, $56::uuid FROM o
+)
+SELECT id::int AS id FROM o`;
+
+function nameColumns(people: readonly { name: string; dob: string; sex?: Sex; race?: string }[]) {
   const cols = {
     last: [] as string[], first: [] as string[], middle: [] as string[], suffix: [] as string[],
     norm: [] as string[], initial: [] as string[], nysiis: [] as string[], dob: [] as string[],
@@ -647,6 +681,38 @@ async function insertNames(
     cols.norm.push(k.nameNorm); cols.initial.push(k.firstInitial); cols.nysiis.push(k.lastNysiis);
     cols.dob.push(toIsoDate(p.dob)); cols.sex.push(p.sex ?? null); cols.race.push(p.race ?? null); cols.seq.push(i + 1);
   });
+  return cols;
+}
+
+function enterParams(pno: string, entry: OrderEntry, actor: Actor, at: Date): unknown[] {
+  const nonexp = entry.exp === 'NONEXP';
+  const r = entry.restrained;
+  const rn = parseName(r.name);
+  const rk = nameKeys(rn);
+  const al = nameColumns((r.aliases ?? []).map((a) => ({ ...a, dob: a.dob ?? r.dob })));
+  const pp = nameColumns(entry.protected);
+  const s = entry.service;
+  return [
+    pno, entry.typ, entry.cti, entry.oca, toIsoDate(entry.isd), nonexp ? null : toIsoDate(entry.exp), nonexp,
+    entry.pco, entry.dst ?? null, entry.brady ?? 'U', entry.mis ?? null, actor.user, actor.ori,
+    rn.last, rn.first, rn.middle, rn.suffix, rk.nameNorm, rk.firstInitial, rk.lastNysiis,
+    toIsoDate(r.dob), r.sex, r.race, r.height ?? null, r.weight ?? null, r.eyes ?? null, r.hair ?? null, r.oln ?? null, r.ols ?? null,
+    al.last, al.first, al.middle, al.suffix, al.norm, al.initial, al.nysiis, al.dob,
+    pp.last, pp.first, pp.middle, pp.suffix, pp.norm, pp.initial, pp.nysiis, pp.dob, pp.sex, pp.race, pp.seq,
+    s?.sdt ?? null, s?.shw ?? null, s?.svb ?? null, !!s,
+    JSON.stringify({ ...entry, pno }), at,
+    JSON.stringify({ pno, ...entry }), randomUUID(),
+  ];
+}
+
+async function insertNames(
+  tx: Queryable,
+  table: 'person_aliases' | 'protected_persons',
+  ownerColumn: 'person_id' | 'order_id',
+  ownerId: number,
+  people: { name: string; dob: string; sex?: Sex; race?: string }[],
+): Promise<void> {
+  const cols = nameColumns(people);
   const common = `$2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::date[]`;
   const args = [ownerId, cols.last, cols.first, cols.middle, cols.suffix, cols.norm, cols.initial, cols.nysiis, cols.dob];
   if (table === 'person_aliases') {
@@ -705,6 +771,26 @@ async function orderKeys(tx: Queryable, orderId: number): Promise<OrderKeys> {
  * licence) and protects someone in common (same DOB and first initial, same or sound-alike last
  * name); returns the other orders whose conflicts changed (before or after).
  */
+/** A new order's conflicts: recorded both ways; returns the orders it conflicts with. */
+async function addConflicts(tx: Queryable, me: TermsRow): Promise<number[]> {
+  const candidates = await tx.query<TermsRow>(SQL_CONFLICT_CANDIDATES, [me.id]);
+  const pairs: { other: number; kinds: string[] }[] = [];
+  for (const c of candidates.rows) {
+    const kinds = conflictKinds(me, c);
+    if (kinds.length) pairs.push({ other: c.id, kinds });
+  }
+  if (pairs.length) {
+    await tx.query(
+      `INSERT INTO order_conflicts (order_id, other_id, kinds)
+       SELECT $1, o, string_to_array(k, ',') FROM unnest($2::bigint[], $3::text[]) AS t(o, k)
+       UNION ALL
+       SELECT o, $1, string_to_array(k, ',') FROM unnest($2::bigint[], $3::text[]) AS t(o, k)`,
+      [me.id, pairs.map((p) => p.other), pairs.map((p) => p.kinds.join(','))],
+    );
+  }
+  return pairs.map((p) => p.other);
+}
+
 async function refreshConflicts(tx: Queryable, orderId: number): Promise<number[]> {
   const old = await tx.query<{ id: number }>(
     `DELETE FROM order_conflicts WHERE order_id = $1 OR other_id = $1 RETURNING (CASE WHEN order_id = $1 THEN other_id ELSE order_id END)::int AS id`,
@@ -713,24 +799,7 @@ async function refreshConflicts(tx: Queryable, orderId: number): Promise<number[
   const self = await tx.query<TermsRow>(`SELECT id::int AS id, pno, typ, to_char(isd, 'YYYYMMDD') AS isd, pco, dst, status FROM orders WHERE id = $1`, [orderId]);
   const me = self.rows[0];
   const touched = new Set(old.rows.map((r) => r.id));
-  if (me && me.status === 'ACTIVE') {
-    const candidates = await tx.query<TermsRow>(SQL_CONFLICT_CANDIDATES, [orderId]);
-    const pairs: { other: number; kinds: string[] }[] = [];
-    for (const c of candidates.rows) {
-      const kinds = conflictKinds(me, c);
-      if (kinds.length) pairs.push({ other: c.id, kinds });
-    }
-    if (pairs.length) {
-      await tx.query(
-        `INSERT INTO order_conflicts (order_id, other_id, kinds)
-         SELECT $1, o, string_to_array(k, ',') FROM unnest($2::bigint[], $3::text[]) AS t(o, k)
-         UNION ALL
-         SELECT o, $1, string_to_array(k, ',') FROM unnest($2::bigint[], $3::text[]) AS t(o, k)`,
-        [orderId, pairs.map((p) => p.other), pairs.map((p) => p.kinds.join(','))],
-      );
-      for (const p of pairs) touched.add(p.other);
-    }
-  }
+  if (me && me.status === 'ACTIVE') for (const other of await addConflicts(tx, me)) touched.add(other);
   return [...touched];
 }
 

@@ -1,6 +1,7 @@
 // One typed view of the environment, read once at start and checked with zod.
 // Defaults make `npm start` work on a fresh machine: embedded PGlite, in-process cache.
 import { z } from 'zod';
+import type { RedisTarget } from '../db/redis-connection.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalUrl = z
@@ -8,10 +9,23 @@ const optionalUrl = z
   .trim()
   .transform((s) => (s === '' ? undefined : s))
   .optional();
+const optionalText = optionalUrl;
 
 const EnvSchema = z.object({
   DATABASE_URL: optionalUrl,
+  // Streaming replicas for inquiries, comma-separated (docs/SCALING.md).
+  DATABASE_READ_URL: optionalText,
+  // A replica further behind the primary than this is not read from.
+  CCPOR_REPLICA_MAX_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(2_000),
+  // How often each process checks that its replicas are up, in recovery and how far behind.
+  CCPOR_REPLICA_CHECK_MS: z.coerce.number().int().min(50).max(60_000).default(500),
   REDIS_URL: optionalUrl,
+  // Redis through Sentinel (host:port,...) or Cluster (host:port,...) instead of REDIS_URL.
+  REDIS_SENTINELS: optionalText,
+  REDIS_SENTINEL_NAME: optionalText,
+  REDIS_SENTINEL_PASSWORD: optionalText,
+  REDIS_CLUSTER_NODES: optionalText,
+  REDIS_PASSWORD: optionalText,
   CCPOR_DATA_DIR: z.string().default('./data'),
   CCPOR_CACHE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]*$/).default('ccpor:'),
   CCPOR_CACHE_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
@@ -50,7 +64,14 @@ const EnvSchema = z.object({
 
 export type Config = {
   databaseUrl: string | undefined;
+  /** Streaming replicas inquiries may read from (empty: every read goes to databaseUrl). */
+  databaseReadUrls: string[];
+  replicaMaxLagMs: number;
+  replicaCheckMs: number;
+  /** REDIS_URL, when Redis is reached that way (see `redis` for every way). */
   redisUrl: string | undefined;
+  /** Redis by URL, through Sentinel, or as a Cluster; undefined: no Redis. */
+  redis: RedisTarget | undefined;
   dataDir: string;
   cachePrefix: string;
   cacheTtlSeconds: number;
@@ -95,9 +116,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`bad environment: ${issue?.path.join('.')}: ${issue?.message}`);
   }
   const e = parsed.data;
+  const databaseReadUrls = list(e.DATABASE_READ_URL);
+  if (databaseReadUrls.length > 0 && !e.DATABASE_URL) {
+    throw new ConfigError('bad environment: DATABASE_READ_URL needs DATABASE_URL (the primary every write goes to)');
+  }
   return {
     databaseUrl: e.DATABASE_URL,
+    databaseReadUrls,
+    replicaMaxLagMs: e.CCPOR_REPLICA_MAX_LAG_MS,
+    replicaCheckMs: e.CCPOR_REPLICA_CHECK_MS,
     redisUrl: e.REDIS_URL,
+    redis: redisTarget(e),
     dataDir: e.CCPOR_DATA_DIR,
     cachePrefix: e.CCPOR_CACHE_PREFIX,
     cacheTtlSeconds: e.CCPOR_CACHE_TTL_SECONDS,
@@ -148,4 +177,36 @@ function carposUrl(raw: string | undefined): string | undefined {
     throw new ConfigError('bad environment: CARPOS_URL: https only (plain http only to a simulator on 127.0.0.1 or localhost)');
   }
   return raw;
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function hostPorts(name: string, raw: string | undefined): { host: string; port: number }[] {
+  return list(raw).map((hp) => {
+    const m = /^(.+):(\d{1,5})$/.exec(hp);
+    const port = m ? Number(m[2]) : NaN;
+    if (!m || !(port > 0 && port < 65536)) throw new ConfigError(`bad environment: ${name}: "${hp}" is not host:port`);
+    return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+  });
+}
+
+/** REDIS_URL, REDIS_SENTINELS (+ REDIS_SENTINEL_NAME) or REDIS_CLUSTER_NODES: one of them. */
+function redisTarget(e: z.infer<typeof EnvSchema>): RedisTarget | undefined {
+  const given = [e.REDIS_URL && 'REDIS_URL', e.REDIS_SENTINELS && 'REDIS_SENTINELS', e.REDIS_CLUSTER_NODES && 'REDIS_CLUSTER_NODES'].filter(Boolean);
+  if (given.length > 1) throw new ConfigError(`bad environment: ${given.join(' and ')}: set one way to reach Redis`);
+  if (e.REDIS_URL) return { kind: 'url', url: e.REDIS_URL };
+  if (e.REDIS_SENTINELS) {
+    if (!e.REDIS_SENTINEL_NAME) throw new ConfigError('bad environment: REDIS_SENTINELS needs REDIS_SENTINEL_NAME (the master group the sentinels watch)');
+    return {
+      kind: 'sentinel',
+      sentinels: hostPorts('REDIS_SENTINELS', e.REDIS_SENTINELS),
+      name: e.REDIS_SENTINEL_NAME,
+      password: e.REDIS_PASSWORD,
+      sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+    };
+  }
+  if (e.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: hostPorts('REDIS_CLUSTER_NODES', e.REDIS_CLUSTER_NODES), password: e.REDIS_PASSWORD };
+  return undefined;
 }

@@ -48,7 +48,8 @@ export async function startService(
   const clock = opts.clock ?? systemClock;
   const registry = await openRegistry(config, log, { now: () => clock.now() });
   const where = config.databaseUrl ? 'postgresql' : `embedded registry in ${config.dataDir}`;
-  log.info({ database: where, cache: registry.cache.kind }, 'registry ready');
+  const replicas = registry.reads ? registry.reads.replicaStates().length : 0;
+  log.info({ database: where, cache: registry.cache.kind, ...(replicas ? { replicas } : {}) }, 'registry ready');
 
   if (opts.demo) {
     if (registry.db.kind !== 'embedded') {
@@ -65,7 +66,7 @@ export async function startService(
   const audit = new AuditTrail(registry.db, log.child({ component: 'audit' }));
   const switchboard = new Switchboard();
   // Other instances hear of new traffic and changed orders over Redis; alone, nothing to tell.
-  const bus = config.redisUrl ? redisBus(config.redisUrl, `${config.cachePrefix}switch`, log.child({ component: 'bus' })) : localBus;
+  const bus = config.redis ? redisBus(config.redis, `${config.cachePrefix}switch`, log.child({ component: 'bus' })) : localBus;
   const messageSwitch = new MessageSwitch({ db: registry.db, switchboard, bus, clock, log: log.child({ component: 'switch' }), instance: `${os.hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`, watchMs: config.watchMs });
   messageSwitch.start(5_000);
   const sessions = new SessionManager(

@@ -7,8 +7,9 @@
 // Redis failing never fails an inquiry: lookups return null (ask the database) and one log line
 // says the cache is down, one more when it is back. An invalidation that could not be delivered
 // is kept and retried, and until it is delivered this process does not read the cache at all.
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../../src/log.ts';
+import { connectRedis, type RedisTarget } from '../redis-connection.ts';
 import type { CacheLookup, InquiryCache } from './cache.ts';
 
 const GENERATION_TTL_SECONDS = 86_400;
@@ -31,7 +32,8 @@ redis.call('DEL', KEYS[2])
 return 1`;
 
 export interface RedisCacheOptions {
-  url: string;
+  /** A redis:// URL, or any target of db/redis-connection.ts (Sentinel, Cluster). */
+  url: string | RedisTarget;
   prefix: string;
   ttlSeconds: number;
   log: Logger;
@@ -45,7 +47,7 @@ type CacheRedis = Redis & {
 
 export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
   const log = opts.log.child({ component: 'cache' });
-  const redis = new Redis(opts.url, {
+  const redis = connectRedis(opts.url, {
     // A cache must fail fast: no queue of commands waiting for a dead server.
     enableOfflineQueue: false,
     commandTimeout: opts.commandTimeoutMs ?? 300,
@@ -56,7 +58,10 @@ export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
     // Commands issued in the same tick by many sessions go out in one write: at thousands of
     // inquiries a second the cost is in the system calls, not in Redis.
     enableAutoPipelining: true,
-  }) as CacheRedis;
+  }) as unknown as CacheRedis;
+  // A Cluster refuses a pipeline whose keys live on different nodes: there each bucket's
+  // invalidation goes as its own command (auto-pipelining still batches them per node).
+  const isCluster = (redis as unknown as { isCluster?: boolean }).isCluster === true;
   redis.defineCommand('putIfCurrent', { numberOfKeys: 2, lua: PUT_IF_CURRENT });
   redis.defineCommand('invalidateBucket', { numberOfKeys: 2, lua: INVALIDATE });
 
@@ -78,6 +83,10 @@ export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
   const usable = () => !closed && !down && redis.status === 'ready' && pending.size === 0;
 
   async function sendInvalidations(buckets: readonly string[]): Promise<string[]> {
+    if (isCluster) {
+      const results = await Promise.allSettled(buckets.map((b) => redis.invalidateBucket(gKey(b), cKey(b), GENERATION_TTL_SECONDS)));
+      return buckets.filter((_, i) => results[i]!.status === 'rejected');
+    }
     const failed: string[] = [];
     const pipe = redis.pipeline();
     for (const b of buckets) (pipe as unknown as CacheRedis).invalidateBucket(gKey(b), cKey(b), GENERATION_TTL_SECONDS);

@@ -73,7 +73,7 @@ load:
   --pipeline K        requests in flight per terminal (1)
   --mix SPEC          kinds and weights (qpo-name:70,qpo-pno:20,epo:10); see README
   --users U1,U2       users the terminals sign on as, round robin (from --credentials)
-  --names FILE        known names for inquiries: 'LAST, FIRST|CCYYMMDD' lines
+  --names FILE        known names for inquiries: 'LAST, FIRST|CCYYMMDD[|PNO]' lines
   --discover N        PNO sequence numbers to probe for names (400; 0 = none)
   --seed-orders N     orders a clerk enters first, so inquiries have something to find
   --idle N            also open N signed-on connections that stay quiet

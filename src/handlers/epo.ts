@@ -12,6 +12,7 @@ export async function enterOrder(msg: Extract<InboundMessage, { mke: 'EPO' }>, c
   const sameCase = await ctx.registry.findOrdersByCase(msg.order.oca, msg.order.cti);
   const dup = sameCase.find((o) => o.typ === msg.order.typ);
   if (dup) throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
-  const { pno } = await ctx.registry.enterOrder(orderEntry(msg.order), { user: ctx.user.name, ori: ctx.user.ori });
-  return { status: 'ACK', body: ackBody(pno, await conflictLines(pno, ctx)), records: 1 };
+  const { pno, conflicts } = await ctx.registry.enterOrder(orderEntry(msg.order), { user: ctx.user.name, ori: ctx.user.ori });
+  // Most orders conflict with none: then there is nothing to look up for the CFL lines.
+  return { status: 'ACK', body: ackBody(pno, conflicts > 0 ? await conflictLines(pno, ctx) : []), records: 1 };
 }

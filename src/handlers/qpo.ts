@@ -14,7 +14,8 @@ const hits = new WeakMap<readonly OrderRecord[], { pnos: string[]; body: readonl
 
 export async function inquire(msg: Extract<InboundMessage, { mke: 'QPO' }>, ctx: HandlerContext): Promise<HandlerResult> {
   if (msg.hst && !MAY_SEE_HISTORY.includes(ctx.user.role)) throw new Reject('PRM', `HST NOT PERMITTED FOR ROLE ${ctx.user.role}`);
-  const opts = { includeInactive: msg.hst };
+  // ori: with replicas, never an answer older than a write this agency was told about.
+  const opts = { includeInactive: msg.hst, ori: ctx.user.ori };
   const q = msg.inquiry;
   const r = ctx.registry;
   let found: readonly OrderRecord[];

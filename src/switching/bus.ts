@@ -1,7 +1,7 @@
 // News between service instances (issue 6): "message N is waiting" and "order P changed", over
 // Redis pub/sub. Durability is PostgreSQL's job (store and forward); the bus only makes delivery
 // immediate, so a lost bus event costs seconds (the sweep), never a message.
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisTarget } from '../../db/redis-connection.ts';
 import type { Logger } from '../log.ts';
 
 export type BusEvent =
@@ -17,11 +17,12 @@ export interface Bus {
 /** One process, nothing to tell: local delivery is direct. */
 export const localBus: Bus = { publish: async () => {}, subscribe: () => {}, close: async () => {} };
 
-export function redisBus(url: string, channel: string, log: Logger): Bus {
+/** `target`: a redis:// URL, or Sentinel or Cluster (db/redis-connection.ts). */
+export function redisBus(target: string | RedisTarget, channel: string, log: Logger): Bus {
   const opts = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500, retryStrategy: (n: number) => Math.min(100 * 2 ** Math.min(n, 5), 2_000) };
-  const pub = new Redis(url, opts);
+  const pub = connectRedis(target, opts);
   // The subscriber may queue its SUBSCRIBE until connected; ioredis subscribes again after a reconnect.
-  const sub = new Redis(url, { ...opts, commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const sub = connectRedis(target, { ...opts, commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: null });
   let down = false;
   const warn = (err: Error) => {
     if (down) return;

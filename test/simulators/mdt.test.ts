@@ -218,6 +218,38 @@ describe(`mdt simulator against a service on ${backend.name}`, () => {
     assert.match(io.text(), /replies\/s/);
   });
 
+  test('lean load mode reads statuses, REJ codes and entered PNOs from the header alone, and reconnects', async () => {
+    const json = join(dir, 'lean.json');
+    const io = captureIo();
+    const code = await mdt(
+      ['load', '--lean', '--terminals', '3', '--duration', '3s', '--rate', '45/s', '--mix', 'qpo-name:40,qpo-pno:20,epo:20,bad:20',
+        '--credentials', creds, '--users', 'CLERK1', '--discover', '0', '--seed-orders', '6', '--progress', '0', '--json', json],
+      io,
+      {
+        onLoadStarted: () => {
+          setTimeout(() => {
+            t.clock.advance(61 * 60_000);
+            t.service.sessions.sweep();
+          }, 1_500);
+        },
+      },
+    );
+    assert.equal(code, 0, io.errText());
+    const r = JSON.parse(readFileSync(json, 'utf8')) as LoadReport;
+    assert.ok(r.replies > 40, io.text());
+    // Every impossible DOB is a REJ FLD, read from the first body line.
+    const bad = r.byKind.bad!;
+    assert.ok(bad.replies > 0 && bad.byStatus['REJ FLD'] === bad.replies, io.text());
+    assert.equal(r.byReject.FLD, bad.replies);
+    // Entries are ACKed and their PNOs join the pool: PNO inquiries find them.
+    assert.equal(r.byKind.epo!.asExpected, r.byKind.epo!.replies, io.text());
+    assert.equal(r.byKind['qpo-pno']!.asExpected, r.byKind['qpo-pno']!.replies, io.text());
+    assert.equal(r.byKind['qpo-name']!.asExpected, r.byKind['qpo-name']!.replies, io.text());
+    // The service's idle sweep closed every connection: each terminal came back.
+    assert.ok(r.reconnects >= 3, `reconnects ${r.reconnects}\n${io.text()}`);
+    assert.ok(r.errorsTotal <= 3, `only requests in flight at the drop may be lost: ${JSON.stringify(r.errors)}`);
+  });
+
   test('load mode reconnects and signs on again after the service drops its connections', async () => {
     const io = captureIo();
     const json = join(dir, 'reconnect.json');

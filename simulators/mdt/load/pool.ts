@@ -139,10 +139,10 @@ export function readNames(file: string): KnownOrder[] {
   text.split(/\r?\n/).forEach((line, i) => {
     if (/^\s*(#|$)/.test(line)) return;
     const tagged = /NAM\/([^.]+)\.DOB\/(\d{8})/i.exec(line);
-    const plain = /^\s*([^|;\t]+?)\s*[|;\t]\s*(\d{8})\s*$/.exec(line);
+    const plain = /^\s*([^|;\t]+?)\s*[|;\t]\s*(\d{8})\s*(?:[|;\t]\s*([A-Z0-9]+)\s*)?$/i.exec(line);
     const m = tagged ?? plain;
-    if (!m) throw new UsageError(`${file}:${i + 1}: expected 'LAST, FIRST|CCYYMMDD'`);
-    out.push({ nam: m[1]!.trim().toUpperCase(), dob: m[2]! });
+    if (!m) throw new UsageError(`${file}:${i + 1}: expected 'LAST, FIRST|CCYYMMDD' (and optionally '|PNO')`);
+    out.push({ nam: m[1]!.trim().toUpperCase(), dob: m[2]!, ...(m[3] ? { pno: m[3].toUpperCase() } : {}) });
   });
   if (out.length === 0) throw new UsageError(`no names in ${file}`);
   return out;
