@@ -39,9 +39,22 @@ function canonical(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
+/**
+ * What PostgreSQL can store: text and jsonb refuse NUL, and jsonb a lone surrogate. Callers send
+ * printable text already; this is the last defence, so that one odd byte can never stop the trail.
+ */
+function storable(s: string): string;
+function storable(s: string | null): string | null;
+function storable(s: string | null): string | null {
+  return s === null ? null : s.replace(/\u0000/g, '\\x00').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
 function scrub(fields: AuditEntry['fields']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(fields)) if (!SECRET_FIELDS.has(k) && v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(fields)) {
+    if (SECRET_FIELDS.has(k) || v === undefined) continue;
+    out[storable(k)] = typeof v === 'string' ? storable(v) : Array.isArray(v) ? v.map((x) => storable(x)) : v;
+  }
   return out;
 }
 
@@ -73,6 +86,7 @@ export class AuditTrail {
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  private failing = false;
 
   constructor(
     private readonly db: Database,
@@ -92,13 +106,13 @@ export class AuditTrail {
     }
     const row: Stored = {
       at: stamp(e.at),
-      user_name: e.user,
-      ori: e.ori,
-      terminal: e.terminal,
-      source: e.source,
-      mke: e.mke,
+      user_name: storable(e.user),
+      ori: storable(e.ori),
+      terminal: storable(e.terminal),
+      source: storable(e.source),
+      mke: storable(e.mke),
       fields: scrub(e.fields),
-      outcome: e.outcome,
+      outcome: storable(e.outcome),
       records: e.records,
       duration_ms: e.durationMs,
     };
@@ -122,8 +136,12 @@ export class AuditTrail {
     const batch = this.queue;
     this.queue = [];
     this.flushing = this.write(batch.map((b) => b.row)).then(
-      () => batch.forEach((b) => b.done()),
+      () => {
+        this.failing = false;
+        batch.forEach((b) => b.done());
+      },
       (err: unknown) => {
+        this.failing = true;
         // Kept for the next flush: an audit entry is never dropped because the database blinked.
         this.queue = [...batch, ...this.queue];
         this.log.error({ err: (err as Error).message, entries: batch.length }, 'audit write failed; will retry');
@@ -137,6 +155,11 @@ export class AuditTrail {
     } finally {
       this.flushing = undefined;
     }
+  }
+
+  /** False while a batch that could not be written waits to be retried: writes are refused then. */
+  get healthy(): boolean {
+    return !this.failing && !this.closed;
   }
 
   pending(): number {

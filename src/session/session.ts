@@ -88,6 +88,14 @@ export class Session {
     });
   }
 
+  /** A framing problem that gets no reply (a frame left open when the connection ends): audited only. */
+  recordUnanswered(r: Rejection, raw: string): Promise<void> {
+    return this.enqueue(async () => {
+      const started = this.deps.clock.now();
+      void this.audit(started, r.mke ?? null, { TEXT: sanitize(raw.slice(0, 200)) }, `REJ ${r.code}`, 0, false);
+    });
+  }
+
   /**
    * Signs on a user whom the transport has already authenticated (SSH: password, one-time code or
    * key, with the lockout rules of SON). Queued like a message, so it takes effect before anything
@@ -200,10 +208,16 @@ export class Session {
     const msg = parsed.message;
     const oriBefore = this.user?.ori;
     let result: HandlerResult;
-    try {
-      result = await this.dispatch(msg, started);
-    } catch (err) {
-      result = this.failure(err, msg);
+    // A write is refused before it is made while the audit trail cannot be written: a REJ UNA
+    // must mean that nothing changed (SPEC 10).
+    if (WRITES.has(msg.mke) && !this.deps.audit.healthy) {
+      result = { status: 'REJ', body: rejectBody('UNA', 'AUDIT TRAIL UNAVAILABLE - RETRY') };
+    } else {
+      try {
+        result = await this.dispatch(msg, started);
+      } catch (err) {
+        result = this.failure(err, msg);
+      }
     }
     const outcome = result.status === 'REJ' ? `REJ ${result.body[0]?.slice(4, 7)}` : result.status;
     // A write is on the audit trail before its acknowledgement goes out.
@@ -215,7 +229,9 @@ export class Session {
       try {
         await audited;
       } catch {
-        result = { status: 'REJ', body: rejectBody('UNA', 'AUDIT TRAIL UNAVAILABLE - RETRY') };
+        // The write is committed: answering REJ would tell the clerk it was not, and a resend
+        // would be a duplicate. Its entry stays queued and is retried until written.
+        this.deps.log.error({ mke: msg.mke, terminal: this.link.terminal }, 'write acknowledged before its audit entry could be written; the entry is queued');
       }
     }
     // SOF's acknowledgement still goes to the terminal of the ORI that just signed off.
@@ -316,8 +332,13 @@ export class Session {
   }
 }
 
-/** Raw text of a refused message, for the audit trail: PWD and OTP values removed. */
-export const sanitize = (text: string) => text.replace(SECRET_TAGS, '$1/[REDACTED]');
+/**
+ * Raw text of a refused message, for the audit trail: PWD and OTP values removed, and every
+ * character outside printable ASCII written `\xHH` (a NUL cannot be stored in jsonb, and an
+ * auditor must see exactly which byte was sent).
+ */
+export const sanitize = (text: string) =>
+  text.replace(SECRET_TAGS, '$1/[REDACTED]').replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
 /** The query fields of a message for the audit trail (ICD 6): never PWD or OTP. */
 function auditFields(msg: InboundMessage): Record<string, string | number | boolean | string[] | undefined> {

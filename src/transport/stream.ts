@@ -61,7 +61,9 @@ export function serveTerminalStream(manager: SessionManager, stream: Duplex, o: 
     }
   }
   function maybeResume() {
-    if (paused && stream.writableLength === 0 && session!.backlog < MAX_BACKLOG) {
+    // writableNeedDrain, not writableLength === 0: a write that fit leaves bytes queued on a TLS
+    // socket without any 'drain' to follow, and the connection would never be read again.
+    if (paused && !stream.writableNeedDrain && session!.backlog < MAX_BACKLOG) {
       paused = false;
       stream.resume();
     }
@@ -83,7 +85,8 @@ export function serveTerminalStream(manager: SessionManager, stream: Duplex, o: 
     // A last line without LF is a message; a frame left open is refused (for the audit trail).
     for (const ev of decoder.end()) {
       if (ev.type === 'message') void session.receive(ev.text);
-      else if (ev.type === 'malformed') void session.receiveRejection(frameProblemRejection(ev), ev.text);
+      // A frame left open at the end is audited, not answered (SPEC 2.1): the terminal is leaving.
+      else if (ev.type === 'malformed') void session.recordUnanswered(frameProblemRejection(ev), ev.text);
     }
     // Answer everything already received before ending our side.
     void session.settled().then(() => (o.onFinished ? o.onFinished() : stream.end()));

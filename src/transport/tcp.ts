@@ -15,8 +15,10 @@ export function listenTerminals(manager: SessionManager, opts: ListenOptions, lo
   const kind = opts.tls ? 'tls' : 'tcp';
   const onSocket = (socket: net.Socket) => serveSocket(manager, socket, kind, log);
   const server = opts.tls
-    ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', handshakeTimeout: 10_000 }, onSocket)
-    : net.createServer(onSocket);
+    // allowHalfOpen: a terminal that sends its messages and then its FIN (`nc -N`) still gets every
+    // reply; the stream ends our side once all are answered (stream.ts).
+    ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, minVersion: 'TLSv1.2', handshakeTimeout: 10_000, allowHalfOpen: true }, onSocket)
+    : net.createServer({ allowHalfOpen: true }, onSocket);
   // A failed TLS handshake never reaches onSocket; it must not crash or spam either.
   server.on('tlsClientError', (err: Error) => log.debug({ err: err.message }, 'tls handshake failed'));
   server.on('error', (err) => log.error({ err: err.message, kind }, 'listener error'));
