@@ -51,6 +51,12 @@ export async function markDelivered(db: Database, id: number, terminal: string, 
   await db.query(`UPDATE terminal_messages SET delivered_at = $3, delivered_to = $2, claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND delivered_at IS NULL`, [id, terminal, at]);
 }
 
+/** Keeps messages claimed by `holder` until `until` (written, waiting to hear from the terminal). */
+export async function holdMessages(db: Database, ids: readonly number[], holder: string, until: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(`UPDATE terminal_messages SET claimed_by = $2, claimed_until = $3 WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL`, [ids, holder, until]);
+}
+
 export async function releaseClaim(db: Database, id: number, terminal: string): Promise<void> {
   await db.query(`UPDATE terminal_messages SET claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND claimed_by = $2 AND delivered_at IS NULL`, [id, terminal]);
 }

@@ -60,6 +60,7 @@ export class Session {
   private readonly bucket: TokenBucket;
   private closed = false;
   private readonly seenMessages = new Set<number>();
+  private readonly unheard: { heard: () => void; gone: () => void }[] = [];
 
   constructor(
     private readonly deps: SessionDeps,
@@ -76,11 +77,13 @@ export class Session {
 
   /** A complete message text from the transport. Answers are sent in arrival order. */
   receive(text: string): Promise<void> {
+    this.heardFrom();
     return this.enqueue(() => this.process(text));
   }
 
   /** A framing problem (ICD 2): answered like any message, with the codec's REJ LEN or REJ FRM. */
   receiveRejection(r: Rejection, raw: string): Promise<void> {
+    this.heardFrom();
     return this.enqueue(async () => {
       const started = this.deps.clock.now();
       this.touch(started);
@@ -157,6 +160,33 @@ export class Session {
     this.send({ mke, status, ori: this.user?.ori ?? '', seq: 0, time: this.deps.clock.now(), body }, onWritten);
   }
 
+  /**
+   * Store and forward: `heard` runs when this terminal next sends anything (it is alive and had
+   * the message), `gone` if the connection ends first.
+   */
+  afterSignOfLife(heard: () => void, gone: () => void): void {
+    if (this.closed) return gone();
+    this.unheard.push({ heard, gone });
+  }
+
+  /**
+   * The peer closed its side in order (FIN): its end of the connection was alive, so what was
+   * written before has reached it. Only a connection that vanished, or broke, leaves messages
+   * waiting for the next terminal.
+   */
+  peerFinished(): void {
+    this.heardFrom();
+  }
+
+  private heardFrom(): void {
+    if (this.unheard.length === 0) return;
+    for (const u of this.unheard.splice(0)) u.heard();
+  }
+
+  private goneAway(): void {
+    for (const u of this.unheard.splice(0)) u.gone();
+  }
+
   /** Store and forward: whether this connection already got message `id` (never twice). */
   firstTime(id: number): boolean {
     if (this.seenMessages.has(id)) return false;
@@ -170,6 +200,7 @@ export class Session {
     this.closed = true;
     this.deps.switchboard.leave(this);
     this.deps.messageSwitch?.forget(this.link.terminal);
+    this.goneAway();
     this.link.close(reason);
   }
 
@@ -178,6 +209,7 @@ export class Session {
     this.closed = true;
     this.deps.switchboard.leave(this);
     this.deps.messageSwitch?.forget(this.link.terminal);
+    this.goneAway();
   }
 
   // ---- inside -------------------------------------------------------------------------------

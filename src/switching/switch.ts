@@ -6,7 +6,7 @@
 //   sweep (every few seconds) ──▶ what still waits for an ORI with a terminal here (bus lost, or a
 //   message for one terminal that has signed off: it goes to its ORI)
 import type { Database } from '../../db/database.ts';
-import { claimWaiting, findMessage, markDelivered, releaseClaim, storeMessage, type StoredMessage } from '../../db/terminal-messages.ts';
+import { claimWaiting, findMessage, holdMessages, markDelivered, releaseClaim, storeMessage, type StoredMessage } from '../../db/terminal-messages.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../log.ts';
 import type { Reachable, Switchboard } from '../session/switchboard.ts';
@@ -16,6 +16,7 @@ import type { Destination, Messenger, OutboundMessage, Watches } from './messeng
 /** What the switch needs of a session beyond the switchboard's view. */
 interface Terminal extends Reachable {
   firstTime(id: number): boolean;
+  afterSignOfLife(heard: () => void, gone: () => void): void;
 }
 
 const CLAIM_MS = 30_000;
@@ -43,6 +44,11 @@ export class MessageSwitch implements Messenger, Watches {
   private readonly watching = new Map<string, Map<string, number>>();
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  /** Messages written to terminals here that have not been heard from since: id → terminals. */
+  private readonly held = new Map<number, Set<string>>();
+  private get holder(): string {
+    return `held-${this.o.instance}`;
+  }
 
   constructor(private readonly o: SwitchOptions) {
     o.bus.subscribe((e) => void this.onBus(e));
@@ -135,6 +141,7 @@ export class MessageSwitch implements Messenger, Watches {
   // ---- Inside -----------------------------------------------------------------------------------
 
   private async runSweep(): Promise<void> {
+    if (this.held.size > 0) await holdMessages(this.o.db, [...this.held.keys()], this.holder, new Date(this.o.clock.now().getTime() + CLAIM_MS));
     const oris = this.o.switchboard.oris();
     if (oris.length === 0) return;
     const now = this.o.clock.now();
@@ -173,13 +180,40 @@ export class MessageSwitch implements Messenger, Watches {
     return targets.length;
   }
 
-  /** Writes one message to one terminal (never twice to it); delivered once the write succeeded. */
+  /**
+   * Writes one message to one terminal (never twice to it). Delivered once the write succeeded
+   * *and* the terminal was heard from afterwards (its next message, SOF included): a terminal
+   * that vanished without a FIN still takes writes into the kernel's buffer for minutes, and a
+   * message marked delivered to it would be lost. If the connection ends first the message waits
+   * again for the ORI's next terminal — at least once, never lost.
+   */
   private write(t: Terminal, m: StoredMessage, claimed: boolean): void {
     if (!t.firstTime(m.id)) return;
     t.notify(m.status, m.body, m.mke, (ok) => {
-      const done = ok ? markDelivered(this.o.db, m.id, t.terminal, this.o.clock.now()) : claimed ? releaseClaim(this.o.db, m.id, t.terminal) : Promise.resolve();
-      void done.catch((err: Error) => this.o.log.warn({ err: err.message, id: m.id }, 'delivery not recorded; it may be delivered again'));
+      if (!ok) return claimed ? this.record(releaseClaim(this.o.db, m.id, t.terminal), m.id) : undefined;
+      // Held for this process while it waits to hear from the terminal: no sweep or sign-on
+      // elsewhere takes it meanwhile; the hold is renewed by the sweep and runs out if we die.
+      let had = this.held.get(m.id);
+      if (!had) this.held.set(m.id, (had = new Set()));
+      had.add(t.terminal);
+      this.record(holdMessages(this.o.db, [m.id], this.holder, new Date(this.o.clock.now().getTime() + CLAIM_MS)), m.id);
+      t.afterSignOfLife(
+        () => {
+          this.held.delete(m.id);
+          this.record(markDelivered(this.o.db, m.id, t.terminal, this.o.clock.now()), m.id);
+        },
+        () => {
+          const still = this.held.get(m.id);
+          if (!still?.delete(t.terminal) || still.size > 0) return;
+          this.held.delete(m.id);
+          this.record(releaseClaim(this.o.db, m.id, this.holder), m.id);
+        },
+      );
     });
+  }
+
+  private record(done: Promise<void>, id: number): void {
+    void done.catch((err: Error) => this.o.log.warn({ err: err.message, id }, 'delivery not recorded; it may be delivered again'));
   }
 
   private notifyWatchers(pno: string, action: string, byOri: string, byTerminal: string): void {

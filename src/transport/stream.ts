@@ -82,6 +82,7 @@ export function serveTerminalStream(manager: SessionManager, stream: Duplex, o: 
     if (session.backlog >= MAX_BACKLOG) pause();
   });
   stream.on('end', () => {
+    session.peerFinished();
     // A last line without LF is a message; a frame left open is refused (for the audit trail).
     for (const ev of decoder.end()) {
       if (ev.type === 'message') void session.receive(ev.text);

@@ -55,7 +55,11 @@ for (const backend of backends()) {
         assert.deepEqual(m.body, [`FROM/${POLICE} USR/OFFICER1`, 'MIS/SUSPECT IN CUSTODY AT 77TH STREET STATION']);
       }
       await sleep(50);
-      assert.equal(await waiting(COURT), 0, 'written to a live connection: delivered');
+      assert.equal(await waiting(COURT), 1, 'written, but no terminal heard from since: not delivered yet');
+      // A terminal that sends anything after the message was alive to get it (SPEC 10.2).
+      assert.equal((await judge.send(`QPO.${COURT}.PNO/PO0000000018`)).mke, 'QPO');
+      await sleep(50);
+      assert.equal(await waiting(COURT), 0, 'delivered once a terminal that had it was heard from');
       assert.equal(officer.unread, 0, 'the sender gets its ACK only');
       await closeAll();
     });
@@ -72,6 +76,7 @@ for (const backend of backends()) {
       assert.equal(on.status, 'ACK', 'the SON ACK comes first');
       const got = [await clerk.next(), await clerk.next(), await clerk.next()];
       assert.deepEqual(got.map((m) => m.body.at(-1)), ['MIS/MESSAGE 1 OF 3', 'MIS/MESSAGE 2 OF 3', 'MIS/MESSAGE 3 OF 3']);
+      await clerk.send(`QPO.${COURT}.PNO/PO0000000018`);
       await sleep(50);
       assert.equal(await waiting(COURT), 0);
       // Once: another sign-on of the same ORI gets nothing.
@@ -93,6 +98,7 @@ for (const backend of backends()) {
       const sheriff = await connect();
       assert.equal((await sheriff.send(son('SHERIFF'))).status, 'ACK');
       assert.equal((await sheriff.next()).body.at(-1), 'MIS/CALL DISPATCH');
+      await sheriff.send(`QPO.${SHERIFF_ORI}.PNO/PO0000000018`);
       await sleep(50);
       assert.equal(await waiting(SHERIFF_ORI), 0);
       await closeAll();

@@ -53,6 +53,8 @@ describe('two service processes', { skip: !ready && 'needs DATABASE_URL and REDI
     const m = await clerk.next(5_000);
     assert.equal(m.mke, 'AM');
     assert.equal(m.body.at(-1), 'MIS/FROM THE OTHER PROCESS');
+    // Delivered once the terminal that had it is heard from (SPEC 10.2).
+    await clerk.send(`QPO.${COURT}.PNO/PO0000000018`);
     await sleep(100);
     const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM terminal_messages WHERE delivered_at IS NULL`);
     assert.equal(rows[0]!.n, 0, 'delivered, once');
