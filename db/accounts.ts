@@ -104,6 +104,18 @@ export async function lockUser(db: Database, userId: number, at: Date): Promise<
   await db.query(`UPDATE users SET locked_at = $2 WHERE id = $1 AND locked_at IS NULL`, [userId, at]);
 }
 
+/**
+ * Uses up a one-time code's time step for the user: false when that step or a later one was used
+ * already (a replayed code). One conditional UPDATE: of two sign-ons with one code, one wins.
+ */
+export async function useTotpStep(db: Database, userId: number, step: number): Promise<boolean> {
+  const { rows } = await db.query(
+    `UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING id`,
+    [userId, step],
+  );
+  return rows.length === 1;
+}
+
 export async function recordSignOnSuccess(db: Database, userId: number, at: Date): Promise<void> {
   await db.query(`UPDATE users SET last_sign_on_at = $2, failures_since = $2 WHERE id = $1`, [userId, at]);
 }

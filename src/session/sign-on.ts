@@ -2,10 +2,10 @@
 // A bad user name and a bad password get the same reply after the same work; five consecutive
 // failures within 15 minutes lock the user until an ADMIN releases them, and a locked user gets
 // REJ LCK whatever they send.
-import { findUser, lockUser, recordSignOnFailure, recordSignOnSuccess, type Role } from '../../db/accounts.ts';
+import { findUser, lockUser, recordSignOnFailure, recordSignOnSuccess, useTotpStep, type Role } from '../../db/accounts.ts';
 import type { Database } from '../../db/database.ts';
 import { DUMMY_HASH, verifyPassword } from '../../db/passwords.ts';
-import { verifyTotp } from './totp.ts';
+import { totpStep } from './totp.ts';
 
 export interface SignOnPolicy {
   maxFailures: number; // 5
@@ -28,7 +28,9 @@ export async function signOn(
   const passwordOk = await verifyPassword(req.pwd, user?.passwordHash ?? DUMMY_HASH);
   if (!user) return { ok: false, code: 'AUT' };
   if (user.lockedAt) return { ok: false, code: 'LCK' };
-  const secondFactorOk = user.totpSecret ? !!req.otp && verifyTotp(user.totpSecret, req.otp, req.at) : true;
+  // A code counts once (IA-2(8)): taken only with the right password, so a guesser cannot burn codes.
+  const step = user.totpSecret && req.otp ? totpStep(user.totpSecret, req.otp, req.at) : null;
+  const secondFactorOk = user.totpSecret ? step !== null && passwordOk && (await useTotpStep(db, user.id, step)) : true;
   if (!passwordOk || !secondFactorOk) {
     const failures = await recordSignOnFailure(db, user.id, req.at, req.source, policy.windowMs);
     if (failures >= policy.maxFailures) {

@@ -51,12 +51,18 @@ export function totpAt(secret: string, time: Date, digits = 6, stepSeconds = 30)
 }
 
 export function verifyTotp(secret: string, code: string, now: Date): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
-  let ok = false;
+  return totpStep(secret, code, now) !== null;
+}
+
+/** The 30-second time step whose code `code` is (one step either side of now), or null. */
+export function totpStep(secret: string, code: string, now: Date): number | null {
+  if (!/^\d{6}$/.test(code)) return null;
+  let step: number | null = null;
   for (const drift of [-1, 0, 1]) {
-    const expected = totpAt(secret, new Date(now.getTime() + drift * 30_000));
+    const at = new Date(now.getTime() + drift * 30_000);
+    const expected = totpAt(secret, at);
     // Check every window, whatever matched, so timing says nothing.
-    if (timingSafeEqual(Buffer.from(expected), Buffer.from(code))) ok = true;
+    if (timingSafeEqual(Buffer.from(expected), Buffer.from(code))) step = Math.floor(at.getTime() / 30_000);
   }
-  return ok;
+  return step;
 }

@@ -9,7 +9,7 @@ import type { AuthContext, KeyboardAuthContext, PublicKeyAuthContext } from 'ssh
 import ssh2 from 'ssh2';
 
 const { utils } = ssh2; // CommonJS: no named exports under ESM
-import { findUser, lockUser, recordSignOnFailure, recordSignOnSuccess, type UserAccount } from '../../db/accounts.ts';
+import { findUser, lockUser, recordSignOnFailure, recordSignOnSuccess, useTotpStep, type UserAccount } from '../../db/accounts.ts';
 import type { AuditTrail } from '../../db/audit.ts';
 import type { Database } from '../../db/database.ts';
 import { DUMMY_HASH, verifyPassword } from '../../db/passwords.ts';
@@ -18,7 +18,7 @@ import type { Clock } from '../clock.ts';
 import type { SignedOnUser } from '../handlers/context.ts';
 import type { Logger } from '../log.ts';
 import { CJIS_SIGN_ON_POLICY, type SignOnPolicy } from '../session/sign-on.ts';
-import { verifyTotp } from '../session/totp.ts';
+import { totpStep } from '../session/totp.ts';
 
 export const MAX_ATTEMPTS = 6;
 const METHODS: ('publickey' | 'keyboard-interactive' | 'password')[] = ['publickey', 'keyboard-interactive', 'password'];
@@ -149,7 +149,9 @@ export class SshAuthentication {
       this.record(account.name, account, `${method}+otp`, 'REJ LCK');
       return 'failed';
     }
-    if (!verifyTotp(account.totpSecret!, code.trim(), at)) {
+    const step = totpStep(account.totpSecret!, code.trim(), at);
+    // A code counts once (IA-2(8)), whichever way it came in.
+    if (step === null || !(await useTotpStep(this.deps.db, account.id, step))) {
       await this.countFailure(account, at, `${method}+otp`);
       return 'failed';
     }
