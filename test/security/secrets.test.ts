@@ -104,6 +104,11 @@ describe(`authenticators and secrets on ${backend.name}`, () => {
     await addUser(db, { name: 'SECRETIVE', role: 'OFFICER', ori: POLICE, password: PASSWORD, totpSecret: OTP_SECRET });
     const rightCode = totpAt(OTP_SECRET, t.clock.now());
     const staleCode = totpAt(OTP_SECRET, new Date(t.clock.now().getTime() - 3_600_000));
+    const codes = [rightCode];
+    const lineCode = () => {
+      codes.push(totpAt(OTP_SECRET, t.clock.now()));
+      return codes.at(-1)!;
+    };
     const wrong = ['Wrong-Secret-41', 'Typo-Secret-77', 'Ssh-Wrong-Secret-5', 'Long-Secret-88', 'Broken-Frame-Secret-3'];
     const usr = `SON.${POLICE}.USR/SECRETIVE`;
 
@@ -122,14 +127,18 @@ describe(`authenticators and secrets on ${backend.name}`, () => {
       term.writeRaw(`\x02${usr}.PWD/${wrong[4]}\x02SOF.${POLICE}\x03`);
       assert.match((await term.next()).body[0]!, /^REJ\/FRM /);
       await term.next();
-      // Line mode, lower case (PWD and OTP values are taken as sent).
-      assert.equal((await line.send(`son.${POLICE.toLowerCase()}.usr/secretive.pwd/${PASSWORD}.otp/${rightCode}`)).status, 'ACK');
+      // Line mode, lower case (PWD and OTP values are taken as sent). A code counts once (IA-2(8)):
+      // the next sign-on needs the next one.
+      t.clock.advance(30_000);
+      assert.equal((await line.send(`son.${POLICE.toLowerCase()}.usr/secretive.pwd/${PASSWORD}.otp/${lineCode()}`)).status, 'ACK');
     } finally {
       term.close();
       line.close();
     }
     const ssh = t.service.ports.ssh!;
-    assert.equal(await signOnOverSsh(ssh, { username: 'secretive', password: PASSWORD, otp: rightCode }), true, 'SSH: password, then code');
+    t.clock.advance(30_000);
+    const sshCode = totpAt(OTP_SECRET, t.clock.now());
+    assert.equal(await signOnOverSsh(ssh, { username: 'secretive', password: PASSWORD, otp: sshCode }), true, 'SSH: password, then code');
     assert.equal(await signOnOverSsh(ssh, { username: 'secretive', password: PASSWORD, otp: staleCode, keyboard: true }), false, 'SSH: stale code');
     assert.equal(await signOnOverSsh(ssh, { username: 'secretive', password: wrong[2]! }), false, 'SSH: wrong password');
     assert.equal(await signOnOverSsh(ssh, { username: 'nosuchuser9', password: wrong[2]! }), false, 'SSH: unknown user');
@@ -139,7 +148,7 @@ describe(`authenticators and secrets on ${backend.name}`, () => {
     const logs = captured.lines().map((l) => JSON.stringify(l)).join('\n');
     const tables = (await everyRow(db)).replaceAll(OTP_SECRET, ''); // the secret itself is kept in users, by design
     assert.match(audit, /"outcome":"REJ AUT"[\s\S]*"outcome":"ACK"[\s\S]*"VIA":"SSH"/, 'the attempts are not on the audit trail');
-    for (const secret of [PASSWORD, ...wrong, rightCode, staleCode]) {
+    for (const secret of [PASSWORD, ...wrong, ...codes, sshCode, staleCode]) {
       for (const [where, text] of [['a log line', logs], ['the audit trail', audit], ['a table', tables]] as const) {
         assert.ok(!occurs(text, secret), `${secret} is in ${where}`);
       }
