@@ -118,40 +118,28 @@ export class ServiceUnderTest {
    * kernel timer runs (1 retransmission, 2 keepalive, 4 zero-window probe).
    */
   connectionDetails(): { peerPort: number; state: string; unacked: number; timer: number; retransmits: number }[] {
-    const pid = this.pid;
-    if (!pid) return [];
-    const inodes = socketInodes(pid);
-    const out: { peerPort: number; state: string; unacked: number; timer: number; retransmits: number }[] = [];
-    for (const file of ['tcp', 'tcp6']) {
-      let text: string;
-      try {
-        text = readFileSync(`/proc/${pid}/net/${file}`, 'utf8');
-      } catch {
-        continue;
-      }
-      for (const line of text.split('\n').slice(1)) {
-        const f = line.trim().split(/\s+/);
-        if (f.length < 10) continue;
-        const localPort = parseInt(f[1]!.split(':')[1]!, 16);
-        if (localPort !== this.port || f[3] === '0A' || !inodes.has(f[9]!)) continue;
-        out.push({
-          peerPort: parseInt(f[2]!.split(':')[1]!, 16),
-          state: TCP_STATES[f[3]!] ?? f[3]!,
-          unacked: parseInt(f[4]!.split(':')[0]!, 16),
-          timer: parseInt(f[5]!.split(':')[0]!, 16),
-          retransmits: parseInt(f[6]!, 16),
-        });
-      }
-    }
-    return out;
+    return this.ownSockets()
+      .filter((f) => parseInt(f[1]!.split(':')[1]!, 16) === this.port && f[3] !== '0A')
+      .map((f) => ({
+        peerPort: parseInt(f[2]!.split(':')[1]!, 16),
+        state: TCP_STATES[f[3]!] ?? f[3]!,
+        unacked: parseInt(f[4]!.split(':')[0]!, 16),
+        timer: parseInt(f[5]!.split(':')[0]!, 16),
+        retransmits: parseInt(f[6]!, 16),
+      }));
   }
 
   /** TCP connections the service opened itself (PostgreSQL, Redis, CARPOS): pools come and go. */
   outgoingConnections(): number {
+    return this.ownSockets().filter((f) => parseInt(f[1]!.split(':')[1]!, 16) !== this.port).length;
+  }
+
+  /** The fields of each /proc/<pid>/net/tcp{,6} line that is a socket of the service process. */
+  private ownSockets(): string[][] {
     const pid = this.pid;
-    if (!pid) return 0;
+    if (!pid) return [];
     const inodes = socketInodes(pid);
-    let n = 0;
+    const out: string[][] = [];
     for (const file of ['tcp', 'tcp6']) {
       let text: string;
       try {
@@ -161,11 +149,10 @@ export class ServiceUnderTest {
       }
       for (const line of text.split('\n').slice(1)) {
         const f = line.trim().split(/\s+/);
-        if (f.length < 10 || !inodes.has(f[9]!)) continue;
-        if (parseInt(f[1]!.split(':')[1]!, 16) !== this.port) n++;
+        if (f.length >= 10 && inodes.has(f[9]!)) out.push(f);
       }
     }
-    return n;
+    return out;
   }
 
   /** Open file descriptors of the service process. */
