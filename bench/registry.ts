@@ -145,7 +145,7 @@ export async function benchRegistry(opts: BenchOptions): Promise<Result> {
     say(`seeding ${o.orders.toLocaleString('en-US')} orders into ${scratch.registry} ...`);
     const bar = progressBar('seeding');
     const asOf = localDate(new Date(), 'America/Los_Angeles');
-    const summary = await seedRegistry(loader, { orders: o.orders, seed: o.seed, asOf, onProgress: (d, t) => bar.update(d, t) });
+    const summary = await seedRegistry(loader, { orders: o.orders, seed: o.seed, asOf, onProgress: (d, t) => bar.update(d, t), onIndexing: () => (bar.done(), say('building the indexes and checking the foreign keys ...')) });
     bar.done();
     say(`seeded in ${(summary.ms / 1000).toFixed(1)} s (target ≤ ${seedTargetMs(o.orders) / 1000} s)`);
 

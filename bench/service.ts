@@ -139,7 +139,7 @@ export async function benchService(o: ServiceBenchOptions, say: (l: string) => v
       say(`seeding ${o.orders.toLocaleString('en-US')} orders into ${scratch.registry} ...`);
       const bar = progressBar('seeding');
       const t0 = Date.now();
-      await seedRegistry(db, { orders: o.orders, seed: 1, asOf: localDate(new Date(), 'America/Los_Angeles'), onProgress: (d, t) => bar.update(d, t) });
+      await seedRegistry(db, { orders: o.orders, seed: 1, asOf: localDate(new Date(), 'America/Los_Angeles'), onProgress: (d, t) => bar.update(d, t), onIndexing: () => (bar.done(), say('building the indexes and checking the foreign keys ...')) });
       bar.done();
       seedMs = Date.now() - t0;
       officerOri = (await db.query<{ ori: string }>(`SELECT ori FROM agencies WHERE kind = 'LAW' ORDER BY ori LIMIT 1`)).rows[0]!.ori;

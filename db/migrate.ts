@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { restoreDeferred } from './bulk-load.ts';
 import type { Database } from './database.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
@@ -34,8 +35,12 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
 
 export class MigrationError extends Error {}
 
-/** Applies what is pending; returns the versions applied now (empty when up to date). */
+/**
+ * Applies what is pending; returns the versions applied now (empty when up to date). First makes
+ * again any index or constraint a bulk load dropped and did not live to restore (db/bulk-load.ts).
+ */
 export async function migrate(db: Database, migrations = listMigrations()): Promise<string[]> {
+  await restoreDeferred(db);
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (

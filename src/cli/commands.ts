@@ -188,7 +188,11 @@ export const commands: Record<string, Command> = {
       const asOf = f['as-of'] ?? localDate(new Date(), ctx.config.timeZone);
       const bar = progressBar('seeding');
       const s = await withDatabase(ctx, (db) =>
-        seedRegistry(db, { orders: f.orders, seed: f.seed, asOf, onProgress: (d, t) => bar.update(d, t) }),
+        seedRegistry(db, {
+          orders: f.orders, seed: f.seed, asOf,
+          onProgress: (d, t) => bar.update(d, t),
+          onIndexing: () => (bar.done(), say('building the indexes and checking the foreign keys ...')),
+        }),
       );
       bar.done();
       say(`seeded ${s.orders} orders (${s.persons} restrained, ${s.protectedPersons} protected persons, ${s.aliases} aliases, ${s.services} services) in ${(s.ms / 1000).toFixed(1)} s`);
