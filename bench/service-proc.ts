@@ -24,9 +24,10 @@ export class ServiceProcess {
     readonly port: number,
   ) {}
 
-  static async start(env: Record<string, string>): Promise<ServiceProcess> {
+  /** `nodeArgs`: for the service's Node (and its workers, which inherit them), e.g. `--cpu-prof`. */
+  static async start(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServiceProcess> {
     const port = await freePort();
-    const proc = spawn(process.execPath, [BIN, 'serve'], {
+    const proc = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], {
       env: { ...process.env, ...env, CCPOR_TCP_PORT: String(port), CCPOR_TLS_PORT: '0', LOG_LEVEL: 'warn', CCPOR_LOG_FORMAT: 'json' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });

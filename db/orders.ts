@@ -123,6 +123,14 @@ export class OrderChangedError extends Error {
   }
 }
 
+/** An active order of the same type is already entered for the case (ICD 4.1: REJ DUP). */
+export class DuplicateOrderError extends Error {
+  constructor(readonly existing: { pno: string; typ: string; oca: string }) {
+    super(`active ${existing.typ} ${existing.pno} already entered for OCA ${existing.oca}`);
+    this.name = 'DuplicateOrderError';
+  }
+}
+
 export class OrderNotFoundError extends Error {
   constructor(readonly pno: string) {
     super(`no order ${pno}`);

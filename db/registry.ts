@@ -13,6 +13,7 @@ import { nameKeys, parseName, phoneticBase } from './names.ts';
 import { byPrecedence, conflictKinds, prevailing, type OrderTerms } from '../protocol/conflicts.ts';
 import type { OrderFields } from '../protocol/messages.ts';
 import {
+  DuplicateOrderError,
   OrderChangedError,
   OrderNotFoundError,
   type Actor,
@@ -260,7 +261,13 @@ export class Registry {
    */
   async enterOrder(entry: OrderEntry, actor: Actor): Promise<{ id: number; pno: string; conflicts: number }> {
     const { result: entered, lsn } = await this.writeTransaction(async (tx) => {
-      const seq = await tx.query<{ n: string }>(`SELECT nextval('pno_seq')::text AS n`);
+      // The duplicate check and the insert under one lock per case: two clerks (or one clerk's
+      // retry) entering the same case at once cannot both pass the check.
+      const seq = await tx.query<{ n: string }>(SQL_LOCK_CASE_AND_NUMBER, [`${entry.cti}/${entry.oca}`]);
+      const dup = await tx.query<{ pno: string; typ: string; oca: string }>(SQL_ACTIVE_OF_CASE_AND_TYPE, [
+        entry.cti, entry.oca, entry.typ, toIsoDate(localDate(this.now(), this.timeZone)),
+      ]);
+      if (dup.rows[0]) throw new DuplicateOrderError(dup.rows[0]);
       const pno = pnoFromSequence(seq.rows[0]!.n);
       // The order, its persons, history and CARPOS outbox row in one statement: an entry costs
       // a handful of round trips, not one per row.
@@ -641,6 +648,16 @@ export class Registry {
 // $1–$13 the order, $14–$29 the restrained person, $30–$37 aliases (arrays), $38–$48 protected
 // persons (arrays), $49–$52 service (or nulls), $53 history changes, $54 its time, $55 outbox
 // payload, $56 idempotency key. Data-modifying CTEs run once each, whether or not read.
+// The lock is held to the end of the entry's transaction; the number is drawn in the same round trip.
+const SQL_LOCK_CASE_AND_NUMBER = `SELECT pg_advisory_xact_lock(hashtextextended('ccpor-case:' || $1::text, 0)), nextval('pno_seq')::text AS n`;
+
+// An order of the same type in force for the case: stored ACTIVE and not past its expiry ($4, today
+// where the registry is), as effectiveStatus() decides.
+const SQL_ACTIVE_OF_CASE_AND_TYPE = `
+SELECT pno, typ, oca FROM orders
+ WHERE cti = $1::text AND oca = $2::text AND typ = $3::text AND status = 'ACTIVE' AND (exp IS NULL OR exp >= $4::date)
+ ORDER BY id LIMIT 1`;
+
 const SQL_ENTER = `
 WITH o AS (
   INSERT INTO orders (pno, typ, cti, oca, isd, exp, nonexp, pco, dst, brady, mis, entered_by, entered_ori)

@@ -2,6 +2,7 @@
 // CFL/ line for every active order it conflicts with.
 // The parser has already applied the field rules of ICD 3.1 and 4.1 (CTI is the message's ORI,
 // which the session has checked is the clerk's own).
+import { DuplicateOrderError } from '../../db/orders.ts';
 import { ackBody } from '../../protocol/index.ts';
 import type { InboundMessage } from '../../protocol/messages.ts';
 import { Reject, type HandlerContext, type HandlerResult } from './context.ts';
@@ -9,10 +10,15 @@ import { orderEntry } from './order-entry.ts';
 import { conflictLines } from './orders.ts';
 
 export async function enterOrder(msg: Extract<InboundMessage, { mke: 'EPO' }>, ctx: HandlerContext): Promise<HandlerResult> {
-  const sameCase = await ctx.registry.findOrdersByCase(msg.order.oca, msg.order.cti);
-  const dup = sameCase.find((o) => o.typ === msg.order.typ);
-  if (dup) throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
-  const { pno, conflicts } = await ctx.registry.enterOrder(orderEntry(msg.order), { user: ctx.user.name, ori: ctx.user.ori });
+  let entered: { pno: string; conflicts: number };
+  try {
+    // The registry checks for a duplicate inside the entry's own transaction (no race between two entries).
+    entered = await ctx.registry.enterOrder(orderEntry(msg.order), { user: ctx.user.name, ori: ctx.user.ori });
+  } catch (err) {
+    if (!(err instanceof DuplicateOrderError)) throw err;
+    const dup = err.existing;
+    throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
+  }
   // Most orders conflict with none: then there is nothing to look up for the CFL lines.
-  return { status: 'ACK', body: ackBody(pno, conflicts > 0 ? await conflictLines(pno, ctx) : []), records: 1 };
+  return { status: 'ACK', body: ackBody(entered.pno, entered.conflicts > 0 ? await conflictLines(entered.pno, ctx) : []), records: 1 };
 }
