@@ -43,7 +43,7 @@ export function connectRedis(target: RedisTarget | string, o: ClientOptions): Re
     case 'url':
       return new Redis(t.url, common);
     case 'sentinel':
-      return new Redis({
+      return keptConnecting(new Redis({
         ...common,
         sentinels: t.sentinels,
         name: t.name,
@@ -54,7 +54,7 @@ export function connectRedis(target: RedisTarget | string, o: ClientOptions): Re
         // A sentinel that does not answer must not hold up finding the master.
         sentinelCommandTimeout: 1_000,
         sentinelRetryStrategy: (times: number) => Math.min(100 * 2 ** Math.min(times, 5), 2_000),
-      });
+      }));
     case 'cluster':
       return new Cluster(t.nodes, {
         enableOfflineQueue: o.enableOfflineQueue,
@@ -72,6 +72,34 @@ export function connectRedis(target: RedisTarget | string, o: ClientOptions): Re
         },
       });
   }
+}
+
+/**
+ * ioredis (5.x, 6.x) gives up on a Sentinel client for good when the sentinel announces the failover
+ * while the client is already reconnecting: its failover detector closes the connector under the
+ * attempt in flight ("Connection is closed."), and the client goes to 'end' — no cache and no
+ * bus until the process restarts. A client that our code did not close is started again.
+ */
+function keptConnecting(client: Redis): Redis {
+  let closedByUs = false;
+  const disconnect = client.disconnect.bind(client);
+  const quit = client.quit.bind(client);
+  client.disconnect = (reconnect = false) => {
+    if (!reconnect) closedByUs = true;
+    disconnect(reconnect);
+  };
+  client.quit = ((...args: Parameters<Redis['quit']>) => {
+    closedByUs = true;
+    return quit(...args);
+  }) as Redis['quit'];
+  client.on('end', () => {
+    if (closedByUs) return;
+    const timer = setTimeout(() => {
+      if (!closedByUs && client.status === 'end') client.connect().catch(() => {}); // a failure retries through retryStrategy
+    }, 200);
+    timer.unref();
+  });
+  return client;
 }
 
 /** For logs: where Redis is, without credentials. */

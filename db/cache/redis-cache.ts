@@ -25,10 +25,14 @@ end
 return 0`;
 
 // Bump the generation and drop the answers in one step: no reader can slip between them.
+// KEYS: generation and answers of each bucket, in pairs (a write touches several buckets: one
+// script call for all of them, where there is one node).
 const INVALIDATE = `
-redis.call('INCR', KEYS[1])
-redis.call('EXPIRE', KEYS[1], ARGV[1])
-redis.call('DEL', KEYS[2])
+for i = 1, #KEYS, 2 do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], ARGV[1])
+  redis.call('DEL', KEYS[i + 1])
+end
 return 1`;
 
 export interface RedisCacheOptions {
@@ -43,6 +47,7 @@ export interface RedisCacheOptions {
 type CacheRedis = Redis & {
   putIfCurrent(g: string, c: string, gen: string, field: string, value: string, ttl: number): Promise<number>;
   invalidateBucket(g: string, c: string, ttl: number): Promise<number>;
+  invalidateBuckets(numberOfKeys: number, ...keysThenTtl: (string | number)[]): Promise<number>;
 };
 
 export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
@@ -59,11 +64,13 @@ export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
     // inquiries a second the cost is in the system calls, not in Redis.
     enableAutoPipelining: true,
   }) as unknown as CacheRedis;
-  // A Cluster refuses a pipeline whose keys live on different nodes: there each bucket's
-  // invalidation goes as its own command (auto-pipelining still batches them per node).
+  // Auto-pipelining still batches a Cluster's one-bucket invalidations per node.
   const isCluster = (redis as unknown as { isCluster?: boolean }).isCluster === true;
   redis.defineCommand('putIfCurrent', { numberOfKeys: 2, lua: PUT_IF_CURRENT });
+  // One bucket (a Cluster), or several with the number of keys given in each call. Not the latter
+  // on a Cluster: auto-pipelining would group calls by their first argument, the count.
   redis.defineCommand('invalidateBucket', { numberOfKeys: 2, lua: INVALIDATE });
+  redis.defineCommand('invalidateBuckets', { lua: INVALIDATE });
 
   const gKey = (b: string) => `${opts.prefix}g:{${b}}`;
   const cKey = (b: string) => `${opts.prefix}c:{${b}}`;
@@ -84,20 +91,16 @@ export function createRedisCache(opts: RedisCacheOptions): InquiryCache {
 
   async function sendInvalidations(buckets: readonly string[]): Promise<string[]> {
     if (isCluster) {
+      // A Cluster refuses a script whose keys live in different slots: one call per bucket there.
       const results = await Promise.allSettled(buckets.map((b) => redis.invalidateBucket(gKey(b), cKey(b), GENERATION_TTL_SECONDS)));
       return buckets.filter((_, i) => results[i]!.status === 'rejected');
     }
-    const failed: string[] = [];
-    const pipe = redis.pipeline();
-    for (const b of buckets) (pipe as unknown as CacheRedis).invalidateBucket(gKey(b), cKey(b), GENERATION_TTL_SECONDS);
     try {
-      const results = (await pipe.exec()) ?? [];
-      results.forEach(([err], i) => err && failed.push(buckets[i]!));
-      if (results.length < buckets.length) failed.push(...buckets.slice(results.length));
+      await redis.invalidateBuckets(buckets.length * 2, ...buckets.flatMap((b) => [gKey(b), cKey(b)]), GENERATION_TTL_SECONDS);
+      return [];
     } catch {
-      failed.push(...buckets);
+      return [...buckets];
     }
-    return failed;
   }
 
   // Delivers deferred invalidations, then trusts the cache again once Redis answers.
