@@ -2,6 +2,7 @@
 // with their parameters in the stored string so they can be raised later.
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 const scrypt = (pw: string, salt: Buffer, len: number, o: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(pw, salt, len, o, (e, k) => (e ? reject(e) : resolve(k))));
@@ -43,7 +44,28 @@ function commonPasswords(): Set<string> {
   return common;
 }
 
-/** CJIS IA-5: at least 8 characters, not the user name, not a commonly used password. */
+// How guessable a password is: zxcvbn (Dropbox's estimator, the maintained TypeScript port) with
+// its list of some 30,000 passwords from public breaches and its rules for what people do to them
+// (P@ssw0rd, Summer2025!, qwerty123). Loaded on first use: only `user add` and the demo need it.
+interface Strength { score: 0 | 1 | 2 | 3 | 4 }
+let estimator: { check(password: string, userInputs?: string[]): Strength } | undefined;
+function guessability(password: string, userName: string): Strength {
+  if (!estimator) {
+    const require = createRequire(import.meta.url);
+    const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+    const common = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+    estimator = new ZxcvbnFactory({ dictionary: { ...common.dictionary, ccpor: ['ccpor', 'clets', 'carpos', 'ncic', 'cjis', 'restraining', 'protective'] }, graphs: common.adjacencyGraphs });
+  }
+  return estimator.check(password, [userName]);
+}
+
+/** Below this zxcvbn score (0–4) a password is refused: 3 is "safely unguessable" for an online attack. */
+const MIN_SCORE = 3;
+
+/**
+ * CJIS IA-5 and NIST SP 800-63B 5.1.1.2: at least 8 characters, not the user name, not a commonly
+ * used, expected or compromised password (our list, then zxcvbn's).
+ */
 export function passwordProblem(password: string, userName: string): string | undefined {
   if (password.length < 8) return 'password must have at least 8 characters';
   if (password.length > 128) return 'password must have at most 128 characters';
@@ -53,5 +75,6 @@ export function passwordProblem(password: string, userName: string): string | un
   const lower = password.toLowerCase();
   if (lower.includes(userName.toLowerCase())) return 'password must not contain the user name';
   if (commonPasswords().has(lower)) return 'password is on the list of commonly used passwords';
+  if (guessability(password, userName).score < MIN_SCORE) return 'password is too easy to guess (a common password, word or pattern); try three or four unrelated words';
   return undefined;
 }
