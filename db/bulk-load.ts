@@ -1,43 +1,45 @@
 // Loading millions of rows into an empty registry: PostgreSQL maintains every index and checks
 // every foreign key row by row as rows go in, which is most of a large seed's time. Building an
 // index once over the loaded table (a sort) and checking a foreign key once (one join) is several
-// times cheaper. So for a bulk load into empty tables the secondary indexes, unique constraints
-// and foreign keys are dropped first and made again at the end.
+// times cheaper. So for a bulk load into empty tables their indexes, primary keys, unique
+// constraints and foreign keys (also those of other tables pointing at them, which must be empty
+// too) are dropped first and made again at the end.
 //
 // Their definitions are written to `deferred_ddl` in the same transaction that drops them, so a
 // load that dies half-way loses none: the next migrate() (every service start, every `ccpor
-// seed`) makes them again. Primary keys stay (ids go in ascending, which costs little, and other
-// tables' foreign keys depend on them).
+// seed`) makes them again.
 import type { Database, Queryable } from './database.ts';
 
 interface Deferred {
   name: string;
   table_name: string;
-  kind: 'index' | 'unique' | 'foreign';
+  kind: 'index' | 'primary' | 'unique' | 'foreign';
   ddl: string;
 }
 
-// Definitions of what is dropped: secondary indexes that back no constraint, unique constraints,
-// and foreign keys, of the given tables.
+// Definitions of what is dropped: every index of the given tables (primary keys included), their
+// unique constraints, and the foreign keys from or to them.
 const SQL_DEFINITIONS = `
 SELECT c.relname AS name, t.relname AS table_name, 'index' AS kind, pg_get_indexdef(i.indexrelid) AS ddl
   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid
  WHERE t.relname = ANY($1::text[]) AND t.relnamespace = 'public'::regnamespace
-   AND NOT i.indisprimary AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p', 'u'))
 UNION ALL
-SELECT k.conname, t.relname, CASE k.contype WHEN 'u' THEN 'unique' ELSE 'foreign' END,
+SELECT k.conname, t.relname, CASE k.contype WHEN 'p' THEN 'primary' WHEN 'u' THEN 'unique' ELSE 'foreign' END,
        format('ALTER TABLE %I ADD CONSTRAINT %I %s', t.relname, k.conname, pg_get_constraintdef(k.oid))
   FROM pg_constraint k JOIN pg_class t ON t.oid = k.conrelid
- WHERE t.relname = ANY($1::text[]) AND t.relnamespace = 'public'::regnamespace AND k.contype IN ('u', 'f')`;
+ WHERE t.relnamespace = 'public'::regnamespace
+   AND ((t.relname = ANY($1::text[]) AND k.contype IN ('p', 'u', 'f'))
+        OR (k.contype = 'f' AND k.confrelid IN (SELECT oid FROM pg_class WHERE relname = ANY($1::text[]) AND relnamespace = 'public'::regnamespace)))`;
 
 /**
- * Drops the secondary indexes, unique constraints and foreign keys of `tables`, keeping their
- * definitions in deferred_ddl. Returns how many were deferred.
+ * Drops the indexes and constraints of `tables` (above), keeping their definitions in
+ * deferred_ddl. Returns how many were deferred.
  */
 export async function deferIndexes(db: Database, tables: readonly string[]): Promise<number> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<Deferred>(SQL_DEFINITIONS, [tables]);
-    // Foreign keys first: a unique constraint may be what one of them points at.
+    // Foreign keys first: a primary key or unique constraint may be what one of them points at.
     const ordered = [...rows.filter((r) => r.kind === 'foreign'), ...rows.filter((r) => r.kind !== 'foreign')];
     for (const d of ordered) {
       await tx.query(`INSERT INTO deferred_ddl (name, table_name, kind, ddl) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING`, [d.name, d.table_name, d.kind, d.ddl]);
@@ -49,8 +51,8 @@ export async function deferIndexes(db: Database, tables: readonly string[]): Pro
 }
 
 /**
- * Makes again everything deferIndexes dropped: indexes and unique constraints first, foreign keys
- * last (each checked once over the whole table). Each in its own transaction with its row of
+ * Makes again everything deferIndexes dropped: primary keys, then indexes and unique constraints,
+ * foreign keys last (each checked once over the whole table). Each in its own transaction with its row of
  * deferred_ddl, so an interrupted restore resumes where it stopped. `parallel` connections build
  * indexes at once. Returns how many were made.
  */
@@ -66,7 +68,9 @@ export async function restoreDeferred(db: Database, parallel = 1): Promise<numbe
       if (still.rowCount === 0) return; // another process made it already
       await tx.exec(d.ddl);
     });
-  const first = rows.filter((r) => r.kind !== 'foreign');
+  // Primary keys first (foreign keys need them), then the other indexes, several at once.
+  for (const d of rows.filter((r) => r.kind === 'primary')) await run(d);
+  const first = rows.filter((r) => r.kind === 'index' || r.kind === 'unique');
   let next = 0;
   const worker = async () => {
     while (next < first.length) await run(first[next++]!);

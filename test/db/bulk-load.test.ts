@@ -64,7 +64,7 @@ for (const backend of backends()) {
       const pending = await pendingDeferred(db);
       assert.equal(pending.length, dropped, 'kept to be made again');
       const left = (await schema(db)).join('\n');
-      for (const name of ['orders_pno_key', 'persons_by_dob', 'persons_order_id_fkey', 'protected_persons_order_id_seq_key']) {
+      for (const name of ['orders_pkey', 'orders_pno_key', 'persons_by_dob', 'persons_order_id_fkey', 'protected_persons_order_id_seq_key', 'carpos_outbox_order_id_fkey']) {
         assert.ok(pending.includes(name), `${name} deferred`);
         assert.ok(!left.includes(` ${name} `) && !left.includes(`INDEX ${name} `), `${name} dropped from the schema`);
       }
