@@ -17,7 +17,7 @@ import { StreamLink } from '../../simulators/fuzz/links.ts';
 import type { FuzzReport } from '../../simulators/fuzz/report.ts';
 import { backends } from '../support/backends.ts';
 import { freePort } from '../support/redis-server.ts';
-import { PASSWORD, startTestService, USERS, type TestService } from '../support/service.ts';
+import { followRealTime, PASSWORD, startTestService, USERS, type TestService } from '../support/service.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const backend = backends().at(-1)!;
@@ -34,23 +34,16 @@ describe(`fuzz tool against a service on ${backend.name}`, () => {
   let t: TestService;
   let dir: string;
   let creds: string;
-  let ticker: NodeJS.Timeout;
 
   before(async () => {
     t = await startTestService(backend, { env: { CCPOR_SSH_PORT: String(await freePort()) } });
     // The test clock stands still unless moved: move it with real time, as the demo's does.
-    let last = Date.now();
-    ticker = setInterval(() => {
-      const now = Date.now();
-      t.clock.advance(now - last);
-      last = now;
-    }, 20);
+    followRealTime(t);
     dir = mkdtempSync(join(tmpdir(), 'fuzz-test-'));
     creds = join(dir, 'DEMO-CREDENTIALS.txt');
     writeFileSync(creds, `${Object.entries(USERS).map(([role, u]) => `${role.padEnd(10)} ${u.name.padEnd(10)} ORI ${u.ori}  password ${PASSWORD}`).join('\n')}\n`);
   });
   after(async () => {
-    clearInterval(ticker);
     await t.stop();
     await backend.cleanup();
     rmSync(dir, { recursive: true, force: true });

@@ -24,7 +24,7 @@ import { Variables } from '../../simulators/mdt/scenario/vars.ts';
 import { ServiceClock } from '../../simulators/mdt/service-clock.ts';
 import { redact, showBytes, textBytes } from '../../simulators/mdt/text.ts';
 import { backends } from '../support/backends.ts';
-import { PASSWORD, startTestService, USERS, type TestService } from '../support/service.ts';
+import { followRealTime, PASSWORD, startTestService, USERS, type TestService } from '../support/service.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const SCENARIOS = join(ROOT, 'simulators/scenarios');
@@ -100,23 +100,17 @@ describe(`mdt simulator against a service on ${backend.name}`, () => {
   let t: TestService;
   let dir: string;
   let creds: string;
-  let ticker: NodeJS.Timeout;
   const mdt = (args: string[], io = captureIo(), hooks: Hooks = {}) => main([...args, '--port', String(t.tcp)], io, hooks);
 
   before(async () => {
     t = await startTestService(backend, { redis: true, env: { CCPOR_RATE_BURST: '60', CCPOR_RATE_PER_SECOND: '20' } });
-    let last = Date.now();
-    ticker = setInterval(() => {
-      const now = Date.now();
-      t.clock.advance(now - last);
-      last = now;
-    }, 20);
+    // The test clock stands still unless moved: move it with real time, as the demo's does.
+    followRealTime(t);
     dir = mkdtempSync(join(tmpdir(), 'mdt-test-'));
     creds = join(dir, 'DEMO-CREDENTIALS.txt');
     writeFileSync(creds, credentialsText());
   });
   after(async () => {
-    clearInterval(ticker);
     await t.stop();
     await backend.cleanup();
     rmSync(dir, { recursive: true, force: true });

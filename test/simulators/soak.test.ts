@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { SoakReport } from '../../simulators/soak/run.ts';
 import { backends } from '../support/backends.ts';
-import { PASSWORD, startTestService, USERS, type TestService } from '../support/service.ts';
+import { followRealTime, PASSWORD, startTestService, USERS, type TestService } from '../support/service.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const backend = backends().at(-1)!;
@@ -30,22 +30,16 @@ describe(`soak tool against a service on ${backend.name}`, () => {
   let t: TestService;
   let dir: string;
   let creds: string;
-  let ticker: NodeJS.Timeout;
 
   before(async () => {
     t = await startTestService(backend);
-    let last = Date.now();
-    ticker = setInterval(() => {
-      const now = Date.now();
-      t.clock.advance(now - last);
-      last = now;
-    }, 20);
+    // The test clock stands still unless moved: move it with real time, as the demo's does.
+    followRealTime(t);
     dir = mkdtempSync(join(tmpdir(), 'soak-test-'));
     creds = join(dir, 'DEMO-CREDENTIALS.txt');
     writeFileSync(creds, `${Object.entries(USERS).map(([role, u]) => `${role.padEnd(10)} ${u.name.padEnd(10)} ORI ${u.ori}  password ${PASSWORD}`).join('\n')}\n`);
   });
   after(async () => {
-    clearInterval(ticker);
     await t.stop();
     await backend.cleanup();
     rmSync(dir, { recursive: true, force: true });

@@ -1,8 +1,11 @@
 // The backends every registry test runs against: the embedded default always, and the real
 // PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI sets them). Each test file gets
-// a database of its own (a fresh PGlite, or a new database on the server) and a Redis key prefix
-// of its own, so files never see each other's data.
+// a database of its own (a fresh PGlite data directory, or a new database on the server) and a
+// Redis key prefix of its own, so files never see each other's data, also when run side by side.
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { createMemoryCache } from '../../db/cache/memory-cache.ts';
 import { createRedisCache } from '../../db/cache/redis-cache.ts';
@@ -13,6 +16,7 @@ import { openPostgres } from '../../db/pg-database.ts';
 import { openEmbedded } from '../../db/pglite-database.ts';
 import { Registry } from '../../db/registry.ts';
 import { silentLogger, type Logger } from '../../src/log.ts';
+import { copyBlankRegistry } from './pglite-template.ts';
 
 export interface Backend {
   name: 'embedded' | 'postgres';
@@ -33,16 +37,23 @@ const redisUrl = process.env.REDIS_URL;
 
 function embeddedBackend(): Backend {
   const opened: Database[] = [];
+  const dirs: string[] = [];
   return {
     name: 'embedded',
     async freshDatabase() {
-      const db = await openEmbedded(undefined);
+      // On disk as the service keeps it, a copy of a blank cluster: no initdb per test (pglite-template.ts).
+      const dir = mkdtempSync(join(tmpdir(), 'ccpor-embedded-'));
+      dirs.push(dir);
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      await copyBlankRegistry(join(dir, 'registry'));
+      const db = await openEmbedded(join(dir, 'registry'));
       opened.push(db);
       return db;
     },
     cache: () => createMemoryCache({ ttlSeconds: 600 }),
     async cleanup() {
       await Promise.all(opened.map((d) => d.close()));
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,7 @@
-// The test service of test/security, started quickly. On PostgreSQL it is startTestService as it
-// is. On the embedded backend a fresh PGlite costs 5-10 s on a busy two-core machine, and
-// test/security starts one service per file: so the registry is a copy of a template made once per
+// The test service of test/security, started quickly, its users' passwords hashed at the real
+// scrypt cost (test/security checks it). On PostgreSQL it is startTestService. On the embedded
+// backend a fresh PGlite costs 5-10 s on a busy two-core machine, and test/security starts one
+// service per file: so the registry is a copy of a template made once per
 // schema (the migrations, the agencies and the users of startTestService), kept in the temporary
 // directory under a name that changes when any of them changes. It is the real PGlite with the real
 // migrations; only the initdb is shared.
@@ -60,7 +61,7 @@ export async function embeddedDataDir(): Promise<string> {
 
 /** startTestService, with the same agencies, users and password, on a copy of the template when embedded. */
 export async function startSecurityService(backend: Backend, opts: Options = {}): Promise<TestService> {
-  if (backend.name !== 'embedded') return startTestService(backend, opts);
+  if (backend.name !== 'embedded') return startTestService(backend, { ...opts, realPasswordCost: true });
   // startTestService's restart form ("the registry of an earlier test service") is what a copy is:
   // a registry that already has its agencies and users. It reads only the data directory from it.
   const earlier = { config: { dataDir: await embeddedDataDir(), databaseUrl: undefined } } as unknown as TestService;
