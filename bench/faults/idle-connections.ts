@@ -64,8 +64,8 @@ export async function idleConnections(o: IdleConnectionsOptions): Promise<FaultR
 
     const [known] = await enterOrders(svc.port, 1);
     await sleep(500);
-    const fds = () => svc.fds() - svc.outgoingConnections();
-    const base = { connections: svc.connections(), fds: fds(), rssMb: svc.rssMb() };
+    const openSockets = () => svc.sockets() - svc.outgoingConnections();
+    const base = { connections: svc.connections(), sockets: openSockets(), rssMb: svc.rssMb() };
 
     // The terminal that keeps working: never idle for long.
     const active = await signedOn(svc.port, 'OFFICER');
@@ -127,7 +127,7 @@ export async function idleConnections(o: IdleConnectionsOptions): Promise<FaultR
         if (most >= base.connections + 1 + opened) break;
         await sleep(100);
       }
-      const peak = { connections: most, fds: fds(), rssMb: svc.rssMb(), stuckBytes: svc.connectionDetails().reduce((a, c) => a + c.unacked, 0) };
+      const peak = { connections: most, sockets: openSockets(), rssMb: svc.rssMb(), stuckBytes: svc.connectionDetails().reduce((a, c) => a + c.unacked, 0) };
 
       // Wait for the service to let them go.
       let reclaimedS: number | null = null;
@@ -139,7 +139,7 @@ export async function idleConnections(o: IdleConnectionsOptions): Promise<FaultR
         await sleep(250);
       }
       await sleep(500);
-      const after = { connections: svc.connections(), fds: fds(), rssMb: svc.rssMb() };
+      const after = { connections: svc.connections(), sockets: openSockets(), rssMb: svc.rssMb() };
       const closedNotes = await Promise.all(signed.map((c) => c.waitUnsolicited((r) => r.body.join(' ').includes('CONNECTION CLOSED AFTER INACTIVITY'), 100)));
       return {
         opened,
@@ -174,9 +174,9 @@ export async function idleConnections(o: IdleConnectionsOptions): Promise<FaultR
     res.figure('connectionsPeak', list((r) => r.peak.connections));
     res.figure('connectionsAfter', list((r) => r.after.connections));
     res.figure('reclaimedAfterS', list((r) => (r.reclaimedS === null ? null : Math.round(r.reclaimedS * 10) / 10)));
-    res.figure('fdsBaseline', base.fds);
-    res.figure('fdsPeak', list((r) => r.peak.fds));
-    res.figure('fdsAfter', list((r) => r.after.fds));
+    res.figure('socketsBaseline', base.sockets);
+    res.figure('socketsPeak', list((r) => r.peak.sockets));
+    res.figure('socketsAfter', list((r) => r.after.sockets));
     res.figure('rssMbBaseline', base.rssMb);
     res.figure('rssMbPeak', list((r) => r.peak.rssMb));
     res.figure('rssMbAfter', list((r) => r.after.rssMb));
@@ -206,7 +206,7 @@ export async function idleConnections(o: IdleConnectionsOptions): Promise<FaultR
     }
     res.check('the working terminal was kept', activeFailures === 0 && lastAnswer === 'HIT', `${activeAnswers} answers, ${activeFailures} failures, last ${lastAnswer}`);
     // Connections to PostgreSQL and Redis are left out: the pool keeps idle ones for 30 s.
-    res.check('file descriptors back to the baseline', rounds.every((r) => r.after.fds <= base.fds + 2), `${list((r) => r.after.fds)} open besides the pool's (baseline ${base.fds}, + 1 the working terminal, + 1 slack)`);
+    res.check('sockets back to the baseline', rounds.every((r) => r.after.sockets <= base.sockets + 2), `${list((r) => r.after.sockets)} open besides the pool's (baseline ${base.sockets}, + 1 the working terminal, + 1 slack)`);
     if (rounds.length > 1) {
       // Memory: what a round leaves behind must not add up. Resident memory moves by tens of MB on
       // its own (the embedded registry lives in the process), so a leak shows as a climb in every
