@@ -264,10 +264,7 @@ export class Registry {
       // The duplicate check and the insert under one lock per case: two clerks (or one clerk's
       // retry) entering the same case at once cannot both pass the check.
       const seq = await tx.query<{ n: string }>(SQL_LOCK_CASE_AND_NUMBER, [`${entry.cti}/${entry.oca}`]);
-      const dup = await tx.query<{ pno: string; typ: string; oca: string }>(SQL_ACTIVE_OF_CASE_AND_TYPE, [
-        entry.cti, entry.oca, entry.typ, toIsoDate(localDate(this.now(), this.timeZone)),
-      ]);
-      if (dup.rows[0]) throw new DuplicateOrderError(dup.rows[0]);
+      await this.refuseDuplicate(tx, entry.cti, entry.oca, entry.typ, null);
       const pno = pnoFromSequence(seq.rows[0]!.n);
       // The order, its persons, history and CARPOS outbox row in one statement: an entry costs
       // a handful of round trips, not one per row.
@@ -309,9 +306,14 @@ export class Registry {
    * nothing is written. The history keeps each changed field's value before and after.
    */
   async modifyOrder(pno: string, changes: Partial<OrderFields>, actor: Actor, expectedVersion: number): Promise<{ version: number }> {
+    // A changed TYP or OCA can make the order a duplicate in its (new) case: checked under the
+    // case's lock, as an entry is, taken before the order's row lock.
+    const caseChanges = changes.typ !== undefined || changes.oca !== undefined;
+    const lockCase = caseChanges ? (tx: Queryable) => tx.query(SQL_LOCK_CASE_OF_ORDER, [pno, changes.oca ?? null]) : undefined;
     return this.changeOrder(pno, actor, 'MODIFY', async (tx, order) => {
       if (order.version !== expectedVersion) throw new OrderChangedError(pno);
       const before = (await tx.query<RecordRow>(SQL.pno, [true, pno])).rows.map(toStored)[0]!;
+      if (caseChanges) await this.refuseDuplicate(tx, before.cti, changes.oca ?? before.oca, changes.typ ?? before.typ, order.id);
       const diff: Record<string, [unknown, unknown]> = {};
       const note = (field: string, was: unknown, now: unknown) => {
         if (JSON.stringify(was ?? null) !== JSON.stringify(now ?? null)) diff[field] = [was ?? null, now ?? null];
@@ -385,7 +387,7 @@ export class Registry {
         note('service', before.service, null);
       }
       return diff;
-    });
+    }, true, lockCase);
   }
 
   /**
@@ -455,8 +457,11 @@ export class Registry {
     action: 'FCN' | 'CLEAR' | 'CANCEL' | 'SERVE' | 'MODIFY' | 'IMAGE',
     apply: (tx: Queryable, order: { id: number; version: number; status: OrderStatus; fcn: string | null }) => Promise<Record<string, unknown>>,
     toCarpos = true,
+    /** Runs first in the transaction, before the order's row is locked. */
+    lockFirst?: (tx: Queryable) => Promise<unknown>,
   ): Promise<{ version: number }> {
     const { result: { version, keys }, lsn } = await this.writeTransaction(async (tx) => {
+      if (lockFirst) await lockFirst(tx);
       const found = await tx.query<{ id: number; version: number; status: OrderStatus; fcn: string | null }>(
         `SELECT id::int AS id, version, status, fcn FROM orders WHERE pno = $1 FOR UPDATE`,
         [pno],
@@ -476,6 +481,14 @@ export class Registry {
     });
     await this.written(lsn, actor.ori, [...new Set(keys)]);
     return { version };
+  }
+
+  /** REJ DUP's rule, in a write's transaction after the case's lock: another order of the type in force for the case. */
+  private async refuseDuplicate(tx: Queryable, cti: string, oca: string, typ: string, exceptOrderId: number | null): Promise<void> {
+    const dup = await tx.query<{ pno: string; typ: string; oca: string }>(SQL_ACTIVE_OF_CASE_AND_TYPE, [
+      cti, oca, typ, toIsoDate(localDate(this.now(), this.timeZone)), exceptOrderId,
+    ]);
+    if (dup.rows[0]) throw new DuplicateOrderError(dup.rows[0]);
   }
 
   /**
@@ -656,7 +669,14 @@ const SQL_LOCK_CASE_AND_NUMBER = `SELECT pg_advisory_xact_lock(hashtextextended(
 const SQL_ACTIVE_OF_CASE_AND_TYPE = `
 SELECT pno, typ, oca FROM orders
  WHERE cti = $1::text AND oca = $2::text AND typ = $3::text AND status = 'ACTIVE' AND (exp IS NULL OR exp >= $4::date)
+   AND id IS DISTINCT FROM $5::bigint
  ORDER BY id LIMIT 1`;
+
+// MPO's lock on the case the order will be in ($2: its new OCA, or null when unchanged): the same
+// key as an entry's, so an entry and a change into the same case wait for each other.
+const SQL_LOCK_CASE_OF_ORDER = `
+SELECT pg_advisory_xact_lock(hashtextextended('ccpor-case:' || cti || '/' || coalesce($2::text, oca), 0))
+  FROM orders WHERE pno = $1::text`;
 
 const SQL_ENTER = `
 WITH o AS (

@@ -1,7 +1,7 @@
 // MPO (ICD 4, issue 5): a CLERK of the issuing court changes an active order. The court's rules
 // hold for the order as the change leaves it; the change is a new version with its history; the
 // ACK lists the conflicts the order has afterwards.
-import { OrderChangedError } from '../../db/orders.ts';
+import { DuplicateOrderError, OrderChangedError } from '../../db/orders.ts';
 import { ackBody, checkOrder, mergeOrder } from '../../protocol/index.ts';
 import type { InboundMessage } from '../../protocol/messages.ts';
 import { localDate } from '../../db/dates.ts';
@@ -30,12 +30,14 @@ async function attemptChange(msg: Extract<InboundMessage, { mke: 'MPO' }>, ctx: 
   const merged = mergeOrder(orderFields(order), msg.changes);
   const problem = checkOrder(merged, localDate(ctx.clock.now(), ctx.timeZone));
   if (problem) throw new Reject('FLD', problem);
-  if (msg.changes.typ !== undefined || msg.changes.oca !== undefined) {
-    const sameCase = await ctx.registry.findOrdersByCase(merged.oca, merged.cti);
-    const dup = sameCase.find((o) => o.typ === merged.typ && o.pno !== order.pno);
-    if (dup) throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
+  try {
+    // A changed TYP or OCA is checked for a duplicate in the registry, under the case's lock.
+    await ctx.registry.modifyOrder(msg.pno, msg.changes, { user: ctx.user.name, ori: ctx.user.ori }, order.version);
+  } catch (err) {
+    if (!(err instanceof DuplicateOrderError)) throw err;
+    const dup = err.existing;
+    throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
   }
-  await ctx.registry.modifyOrder(msg.pno, msg.changes, { user: ctx.user.name, ori: ctx.user.ori }, order.version);
   await ctx.watches.orderChanged(msg.pno, 'MODIFY', { ori: ctx.user.ori, terminal: ctx.terminal });
   return { status: 'ACK', body: ackBody(msg.pno, await conflictLines(msg.pno, ctx)), records: 1 };
 }

@@ -44,6 +44,36 @@ for (const backend of backends()) {
       }
     });
 
+    test('an MPO moving an order into a case while an EPO enters the same order there: one ACK, one REJ DUP', async () => {
+      for (let round = 0; round < 8; round++) {
+        const moved = await clerks[0]!.send(EPO(`MOVE-A-${round}`));
+        assert.equal(moved.status, 'ACK', moved.lines.join(' | '));
+        const pno = moved.body[0]!.replace('PNO/', '');
+        const target = `MOVE-B-${round}`;
+        // Alternate who is first on the wire: the check must not depend on the order of arrival.
+        const [change, entry] = round % 2
+          ? await Promise.all([clerks[1]!.send(`MPO.${COURT}.PNO/${pno}.OCA/${target}`), clerks[2]!.send(EPO(target))])
+          : await Promise.all([clerks[2]!.send(EPO(target)), clerks[1]!.send(`MPO.${COURT}.PNO/${pno}.OCA/${target}`)]).then(([e, c]) => [c, e] as const);
+        const statuses = [change!.status, entry!.status].sort();
+        assert.deepEqual(statuses, ['ACK', 'REJ'], `round ${round}: MPO ${change!.lines.join(' | ')} // EPO ${entry!.lines.join(' | ')}`);
+        const refused = change!.status === 'REJ' ? change! : entry!;
+        assert.match(refused.body[0]!, new RegExp(`^REJ/DUP ACTIVE DVRO \\S+ ALREADY ENTERED FOR OCA ${target}$`));
+        const inCase = await t.service.registry.findOrdersByCase(target, COURT);
+        assert.equal(inCase.filter((o) => o.typ === 'DVRO' && o.status === 'ACTIVE').length, 1, `round ${round}: ${inCase.map((o) => o.pno).join(', ')}`);
+      }
+    });
+
+    test('an MPO that changes TYP into a type already in force for the case is REJ DUP and changes nothing', async () => {
+      const first = await clerks[0]!.send(EPO('RETYPE-1', 'DVRO'));
+      const second = await clerks[0]!.send(EPO('RETYPE-1', 'CHRO'));
+      const pno = second.body[0]!.replace('PNO/', '');
+      const r = await clerks[1]!.send(`MPO.${COURT}.PNO/${pno}.TYP/DVRO`);
+      assert.equal(r.body[0], `REJ/DUP ACTIVE DVRO ${first.body[0]!.replace('PNO/', '')} ALREADY ENTERED FOR OCA RETYPE-1`);
+      assert.equal((await t.service.registry.findOrderByPno(pno))[0]!.typ, 'CHRO');
+      // Its own type is not a duplicate of itself.
+      assert.equal((await clerks[1]!.send(`MPO.${COURT}.PNO/${pno}.TYP/CHRO.BRD/Y`)).status, 'ACK');
+    });
+
     test('another type for the same case is not a duplicate', async () => {
       const replies = await Promise.all([clerks[0]!.send(EPO('MIXED-1', 'DVRO')), clerks[1]!.send(EPO('MIXED-1', 'CHRO'))]);
       assert.deepEqual(replies.map((r) => r.status), ['ACK', 'ACK'], replies.map((r) => r.lines.join(' | ')).join(' // '));
