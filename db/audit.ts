@@ -24,6 +24,7 @@ export interface AuditEntry {
 }
 
 const GENESIS = '0'.repeat(64);
+const ignore = () => {};
 const CHAIN_LOCK = 4_170_515_1;
 const SECRET_FIELDS = new Set(['PWD', 'OTP', 'pwd', 'otp', 'password']);
 
@@ -46,8 +47,12 @@ function canonical(value: unknown): string {
 function storable(s: string): string;
 function storable(s: string | null): string | null;
 function storable(s: string | null): string | null {
-  return s === null ? null : s.replace(/\u0000/g, '\\x00').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+  // Nearly every value is plain text: one test, no copies.
+  if (s === null || !ODD_CHARACTER.test(s)) return s;
+  return s.replace(/\u0000/g, '\\x00').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
+
+const ODD_CHARACTER = /[\u0000\ud800-\udfff]/;
 
 function scrub(fields: AuditEntry['fields']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -96,13 +101,31 @@ export class AuditTrail {
 
   /** Queues an entry; the promise settles when it is written (or the write failed). */
   record(e: AuditEntry): Promise<void> {
+    let done!: () => void;
+    let fail!: (err: unknown) => void;
+    const written = new Promise<void>((resolve, reject) => {
+      done = resolve;
+      fail = reject;
+    });
+    written.catch(() => {}); // callers that do not wait must not crash the process; the entry is retried
+    this.enqueue(e, done, fail);
+    return written;
+  }
+
+  /**
+   * Queues an entry nobody waits for (an inquiry's): written with the next batch, retried like
+   * any other, without a promise per entry.
+   */
+  recordLater(e: AuditEntry): void {
+    this.enqueue(e, ignore, ignore);
+  }
+
+  private enqueue(e: AuditEntry, done: () => void, fail: (err: unknown) => void): void {
     if (this.closed) {
       // Work that outlived the shutdown (an SSH authentication finishing, say): nothing is answered
       // for it any more, and the trail is closed; say so rather than keep the process alive.
       this.log.error({ mke: e.mke, outcome: e.outcome, terminal: e.terminal }, 'audit entry after shutdown: not written');
-      const refused = Promise.reject(new Error('audit trail closed'));
-      refused.catch(() => {});
-      return refused;
+      return fail(new Error('audit trail closed'));
     }
     const row: Stored = {
       at: stamp(e.at),
@@ -116,13 +139,9 @@ export class AuditTrail {
       records: e.records,
       duration_ms: e.durationMs,
     };
-    const written = new Promise<void>((done, fail) => {
-      this.queue.push({ row, done, fail });
-      if (this.queue.length >= (this.opts.maxBatch ?? 500)) void this.flush();
-      else this.timer ??= setTimeout(() => void this.flush(), this.opts.batchDelayMs ?? 20);
-    });
-    written.catch(() => {}); // callers that do not wait must not crash the process; the entry is retried
-    return written;
+    this.queue.push({ row, done, fail });
+    if (this.queue.length >= (this.opts.maxBatch ?? 500)) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), this.opts.batchDelayMs ?? 20);
   }
 
   /** Writes everything queued so far. */

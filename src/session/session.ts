@@ -46,6 +46,8 @@ export type SessionState = 'OPEN' | 'ACTIVE' | 'LOCKED';
 
 // Keys whose answer changes the registry: audited durably before the answer goes out.
 const WRITES = new Set<MessageKey>(['EPO', 'MPO', 'XPO', 'CPO', 'SPO', 'ULK', 'YQ', 'YR', 'AM']);
+/** What an audit entry nobody waits for returns: one settled promise, not one per message. */
+const DONE: Promise<void> = Promise.resolve();
 
 // Parsed fields that never reach the audit trail or a log.
 const SECRET_TAGS = /\b(PWD|OTP)\/[^.]*/gi;
@@ -358,7 +360,7 @@ export class Session {
     durable: boolean,
     who: { user: string; ori: string } | undefined = this.user && { user: this.user.name, ori: this.user.ori },
   ): Promise<void> {
-    const written = this.deps.audit.record({
+    const entry = {
       at,
       user: who?.user ?? null,
       ori: who?.ori ?? null,
@@ -369,8 +371,10 @@ export class Session {
       outcome,
       records,
       durationMs: this.deps.clock.now().getTime() - at.getTime(),
-    });
-    return durable ? written : Promise.resolve();
+    };
+    if (durable) return this.deps.audit.record(entry);
+    this.deps.audit.recordLater(entry);
+    return DONE;
   }
 }
 
