@@ -13,7 +13,7 @@ import type { Control, ReceivedEntry } from '../../simulators/carpos/api.ts';
 import { startCarposSimulator, type CarposSimulator } from '../../simulators/carpos/server.ts';
 import { freePort } from '../../test/support/redis-server.ts';
 import { freshRegistry } from './registry.ts';
-import { ResultBuilder, type FaultResult } from './report.ts';
+import { ResultBuilder, runCase, type FaultResult } from './report.ts';
 import { ServiceUnderTest } from './service.ts';
 import { qpoPno, signedOn, sleep, spoText, statusOf, tally, Traffic } from './traffic.ts';
 
@@ -125,9 +125,7 @@ class CarposInProcess implements Doj {
 
 export async function carposOutage(o: CarposOutageOptions): Promise<FaultResult> {
   const res = new ResultBuilder('carpos-outage', 'CARPOS down and back');
-  const cleanup: (() => Promise<unknown>)[] = [];
-  let started: ServiceUnderTest | undefined;
-  try {
+  return runCase(res, async (cleanup, watch) => {
     const dir = mkdtempSync(join(tmpdir(), 'ccpor-fault-carpos-'));
     cleanup.push(async () => rmSync(dir, { recursive: true, force: true }));
     const doj: Doj = o.simulator === 'in-process' ? new CarposInProcess(await freePort(), join(dir, 'carpos.json')) : new CarposProcess(await freePort(), join(dir, 'carpos.json'));
@@ -143,7 +141,7 @@ export async function carposOutage(o: CarposOutageOptions): Promise<FaultResult>
       CARPOS_RETRY_BASE_MS: String(o.retryBaseMs),
       CARPOS_RETRY_CAP_MS: String(o.retryCapMs),
     });
-    started = svc;
+    watch(svc);
     cleanup.unshift(() => svc.stop());
     res.figure('registry', reg.kind);
 
@@ -262,12 +260,6 @@ export async function carposOutage(o: CarposOutageOptions): Promise<FaultResult>
     res.check('nothing refused by CARPOS', refusedAtDoj.length === 0, refusedAtDoj.length ? refusedAtDoj.slice(0, 3).map((r) => `${r.action} ${r.pno} ${r.status}`).join(', ') : 'none');
     res.check('every order shows the FCN CARPOS gave it', fcnShown === entered.length, `${fcnShown} of ${entered.length}${wrongFcn.length ? `; ${wrongFcn.slice(0, 3).join('; ')}` : ''}`);
     return res.done();
-  } catch (err) {
-    // When the service died under the fault, say so: that is the finding.
-    if (started?.exitInfo()) res.note(`the service ${started.exitInfo()}`);
-    return res.error(err);
-  } finally {
-    for (const c of cleanup) await c().catch(() => {});
-  }
+  });
 }
 

@@ -14,7 +14,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { freshRegistry, son, COURT, POLICE } from './registry.ts';
-import { ResultBuilder, type FaultResult } from './report.ts';
+import { ResultBuilder, runCase, type FaultResult } from './report.ts';
 import { ServiceUnderTest } from './service.ts';
 import { sleep } from './traffic.ts';
 
@@ -109,7 +109,6 @@ export async function halfOpen(o: HalfOpenOptions): Promise<FaultResult> {
   const nsS = `${tag}s`;
   const nsC = `${tag}c`;
   const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
-  const cleanup: (() => Promise<unknown> | void)[] = [];
   const dropNamespaces = () => {
     for (const ns of [nsS, nsC]) {
       try {
@@ -119,7 +118,8 @@ export async function halfOpen(o: HalfOpenOptions): Promise<FaultResult> {
       }
     }
   };
-  try {
+  // No watch: this case has never noted the service's exit on an error.
+  return runCase(res, async (cleanup) => {
     if (process.getuid?.() !== 0) return res.skip('needs root to make network namespaces (ip netns)');
     try {
       ip('netns', 'add', nsS);
@@ -218,9 +218,5 @@ export async function halfOpen(o: HalfOpenOptions): Promise<FaultResult> {
         'the idle close (60 min) bounds both',
     );
     return res.done();
-  } catch (err) {
-    return res.error(err);
-  } finally {
-    for (const c of cleanup) await Promise.resolve(c()).catch(() => {});
-  }
+  });
 }

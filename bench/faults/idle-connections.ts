@@ -9,7 +9,7 @@ import { encodeRequest } from '../../protocol/index.ts';
 import { MdtClient } from '../../simulators/mdt/client.ts';
 import { BlackholeProxy } from '../../test/support/blackhole-proxy.ts';
 import { freshRegistry } from './registry.ts';
-import { ResultBuilder, type FaultResult } from './report.ts';
+import { ResultBuilder, runCase, type FaultResult } from './report.ts';
 import { ServiceUnderTest } from './service.ts';
 import { enterOrders, qpoPno, signedOn, sleep, statusOf } from './traffic.ts';
 
@@ -41,10 +41,8 @@ function rawConnection(port: number): Promise<net.Socket> {
 
 export async function idleConnections(o: IdleConnectionsOptions): Promise<FaultResult> {
   const res = new ResultBuilder('idle-connections', 'idle, vanished and non-reading connections reclaimed');
-  const cleanup: (() => Promise<unknown>)[] = [];
-  let started: ServiceUnderTest | undefined;
-  const sockets: net.Socket[] = [];
-  try {
+  return runCase(res, async (cleanup, watch) => {
+    const sockets: net.Socket[] = [];
     const reg = await freshRegistry(o.databaseUrl);
     cleanup.push(() => reg.cleanup());
     const idleCloseMs = o.idleCloseMinutes * 60_000;
@@ -54,7 +52,7 @@ export async function idleConnections(o: IdleConnectionsOptions): Promise<FaultR
       CCPOR_IDLE_LOCK_MINUTES: String(o.idleCloseMinutes),
       CCPOR_IDLE_CLOSE_MINUTES: String(o.idleCloseMinutes),
     });
-    started = svc;
+    watch(svc);
     cleanup.unshift(() => svc.stop());
     cleanup.unshift(async () => sockets.forEach((s) => s.destroy()));
     const proxy = await BlackholeProxy.start({ host: '127.0.0.1', port: svc.port });
@@ -222,12 +220,6 @@ export async function idleConnections(o: IdleConnectionsOptions): Promise<FaultR
       res.note(`resident memory ${base.rssMb} MB before, ${first.peak.rssMb} MB with ${first.opened} quiet connections, ${first.after.rssMb} MB after`);
     }
     return res.done();
-  } catch (err) {
-    // When the service died under the fault, say so: that is the finding.
-    if (started?.exitInfo()) res.note(`the service ${started.exitInfo()}`);
-    return res.error(err);
-  } finally {
-    for (const c of cleanup) await c().catch(() => {});
-  }
+  });
 }
 

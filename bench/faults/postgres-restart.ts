@@ -9,7 +9,7 @@ import { PrivatePostgres, privatePostgresUnavailable } from '../../test/support/
 import { freePort } from '../../test/support/redis-server.ts';
 import { TcpProxy } from '../../test/support/tcp-proxy.ts';
 import { freshRegistry } from './registry.ts';
-import { ResultBuilder, type FaultResult } from './report.ts';
+import { ResultBuilder, runCase, type FaultResult } from './report.ts';
 import { ServiceUnderTest } from './service.ts';
 import { enterOrders, pnoOf, qpoCase, qpoPno, signedOn, sleep, statusOf, tally, Traffic } from './traffic.ts';
 
@@ -64,9 +64,7 @@ async function proxied(serverUrl: string): Promise<Outage> {
 export async function postgresRestart(o: PostgresRestartOptions): Promise<FaultResult> {
   const res = new ResultBuilder('postgres-restart', 'PostgreSQL restarted under load');
   const limitMs = o.recoveryLimitMs ?? 5_000;
-  const cleanup: (() => Promise<unknown>)[] = [];
-  let started: ServiceUnderTest | undefined;
-  try {
+  return runCase(res, async (cleanup, watch) => {
     const why = privatePostgresUnavailable();
     if (why && !process.env.DATABASE_URL) throw new Error(`no private PostgreSQL cluster (${why}) and no DATABASE_URL for the proxy fallback`);
     const outage = why ? await proxied(process.env.DATABASE_URL!) : await privateCluster(o.mode);
@@ -75,7 +73,7 @@ export async function postgresRestart(o: PostgresRestartOptions): Promise<FaultR
     const reg = await freshRegistry(outage.serverUrl);
     cleanup.push(() => reg.cleanup());
     const svc = await ServiceUnderTest.start({ ...reg.env, DATABASE_URL: await outage.registryUrl(reg.env.DATABASE_URL!) });
-    started = svc;
+    watch(svc);
     cleanup.unshift(() => svc.stop());
     res.figure('how', outage.how);
 
@@ -186,11 +184,5 @@ export async function postgresRestart(o: PostgresRestartOptions): Promise<FaultR
       await db.close();
     }
     return res.done();
-  } catch (err) {
-    // When the service died under the fault, say so: that is the finding.
-    if (started?.exitInfo()) res.note(`the service ${started.exitInfo()}`);
-    return res.error(err);
-  } finally {
-    for (const c of cleanup) await c().catch(() => {});
-  }
+  });
 }

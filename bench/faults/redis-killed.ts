@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { PrivateRedis } from '../../test/support/redis-server.ts';
 import { freshRegistry } from './registry.ts';
-import { percentile, ResultBuilder, type FaultResult } from './report.ts';
+import { percentile, ResultBuilder, runCase, type FaultResult } from './report.ts';
 import { ServiceUnderTest } from './service.ts';
 import { enterOrders, sleep, tally, Traffic } from './traffic.ts';
 
@@ -36,15 +36,13 @@ async function keyspaceHits(url: string): Promise<number> {
 
 export async function redisKilled(o: RedisKilledOptions): Promise<FaultResult> {
   const res = new ResultBuilder('redis-killed', 'Redis killed under load');
-  const cleanup: (() => Promise<unknown>)[] = [];
-  let started: ServiceUnderTest | undefined;
-  try {
+  return runCase(res, async (cleanup, watch) => {
     const redis = await PrivateRedis.start();
     cleanup.push(() => redis.stop());
     const reg = await freshRegistry(o.databaseUrl);
     cleanup.push(() => reg.cleanup());
     const svc = await ServiceUnderTest.start({ ...reg.env, REDIS_URL: redis.url, CCPOR_CACHE_PREFIX: 'fault:' });
-    started = svc;
+    watch(svc);
     cleanup.unshift(() => svc.stop());
     res.figure('registry', reg.kind);
 
@@ -98,11 +96,5 @@ export async function redisKilled(o: RedisKilledOptions): Promise<FaultResult> {
     res.check('the cache is used again once Redis is back', cacheBackS !== null, cacheBackS === null ? `no cache hit within ${o.afterMs} ms of the restart` : `first hit ${cacheBackS.toFixed(2)} s after the restart`);
     res.check('the outage was noticed and logged', svc.logged(/redis cache unavailable/).length > 0, `${svc.logged(/redis cache unavailable/).length} warning(s) "redis cache unavailable"`);
     return res.done();
-  } catch (err) {
-    // When the service died under the fault, say so: that is the finding.
-    if (started?.exitInfo()) res.note(`the service ${started.exitInfo()}`);
-    return res.error(err);
-  } finally {
-    for (const c of cleanup) await c().catch(() => {});
-  }
+  });
 }

@@ -69,6 +69,37 @@ export class ResultBuilder {
   }
 }
 
+/** Steps run in array order when the case ends, however it ends; one that rejects is passed over. */
+export type Cleanup = (() => Promise<unknown> | void)[];
+
+/**
+ * The frame of every case: an error becomes a failed result, not a crash of the whole run; if the
+ * service given to `watch` died by then, a note says so, since that is the finding.
+ */
+export async function runCase(
+  res: ResultBuilder,
+  body: (cleanup: Cleanup, watch: (service: { exitInfo(): string | undefined }) => void) => Promise<FaultResult>,
+): Promise<FaultResult> {
+  const cleanup: Cleanup = [];
+  let watched: { exitInfo(): string | undefined } | undefined;
+  try {
+    return await body(cleanup, (service) => {
+      watched = service;
+    });
+  } catch (err) {
+    if (watched?.exitInfo()) res.note(`the service ${watched.exitInfo()}`);
+    return res.error(err);
+  } finally {
+    for (const c of cleanup) {
+      try {
+        await c();
+      } catch {
+        // passed over: the other steps still run
+      }
+    }
+  }
+}
+
 export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 export function percentile(values: readonly number[], p: number): number {

@@ -5,7 +5,7 @@
 import { verifyAuditTrail } from '../../db/audit.ts';
 import type { MdtClient } from '../../simulators/mdt/client.ts';
 import { freshRegistry } from './registry.ts';
-import { ResultBuilder, type FaultResult } from './report.ts';
+import { ResultBuilder, runCase, type FaultResult } from './report.ts';
 import { ServiceUnderTest } from './service.ts';
 import { epoText, qpoCase, qpoPno, signedOn, sleep, statusOf, tally, Traffic, type SentOrder } from './traffic.ts';
 
@@ -34,13 +34,11 @@ async function lookUp(officer: MdtClient, o: SentOrder, by: 'PNO' | 'OCA'): Prom
 
 export async function serviceKilled(o: ServiceKilledOptions): Promise<FaultResult> {
   const res = new ResultBuilder('service-killed', 'the service SIGKILLed during entries');
-  const cleanup: (() => Promise<unknown>)[] = [];
-  let started: ServiceUnderTest | undefined;
-  try {
+  return runCase(res, async (cleanup, watch) => {
     const reg = await freshRegistry(o.databaseUrl);
     cleanup.push(() => reg.cleanup());
     const svc = await ServiceUnderTest.start(reg.env);
-    started = svc;
+    watch(svc);
     cleanup.unshift(() => svc.stop());
     res.figure('registry', reg.kind);
 
@@ -127,11 +125,5 @@ export async function serviceKilled(o: ServiceKilledOptions): Promise<FaultResul
       }
     }
     return res.done();
-  } catch (err) {
-    // When the service died under the fault, say so: that is the finding.
-    if (started?.exitInfo()) res.note(`the service ${started.exitInfo()}`);
-    return res.error(err);
-  } finally {
-    for (const c of cleanup) await c().catch(() => {});
-  }
+  });
 }

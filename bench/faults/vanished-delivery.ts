@@ -10,7 +10,7 @@
 import { MdtClient } from '../../simulators/mdt/client.ts';
 import { BlackholeProxy } from '../../test/support/blackhole-proxy.ts';
 import { COURT, freshRegistry, POLICE } from './registry.ts';
-import { ResultBuilder, type FaultResult } from './report.ts';
+import { ResultBuilder, runCase, type FaultResult } from './report.ts';
 import { ServiceUnderTest } from './service.ts';
 import { signedOn, sleep } from './traffic.ts';
 
@@ -37,9 +37,7 @@ async function attempt(svc: ServiceUnderTest, clerk: MdtClient, text: string, wa
 
 export async function vanishedDelivery(o: VanishedDeliveryOptions): Promise<FaultResult> {
   const res = new ResultBuilder('vanished-delivery', 'a message for a terminal that vanished without a FIN');
-  const cleanup: (() => Promise<unknown>)[] = [];
-  let started: ServiceUnderTest | undefined;
-  try {
+  return runCase(res, async (cleanup, watch) => {
     const reg = await freshRegistry(o.databaseUrl);
     cleanup.push(() => reg.cleanup());
     const idleCloseMinutes = o.idleCloseMinutes ?? 0.15;
@@ -48,7 +46,7 @@ export async function vanishedDelivery(o: VanishedDeliveryOptions): Promise<Faul
       CCPOR_IDLE_LOCK_MINUTES: String(idleCloseMinutes),
       CCPOR_IDLE_CLOSE_MINUTES: String(idleCloseMinutes),
     });
-    started = svc;
+    watch(svc);
     cleanup.unshift(() => svc.stop());
     const proxy = await BlackholeProxy.start({ host: '127.0.0.1', port: svc.port });
     cleanup.unshift(() => proxy.close());
@@ -94,11 +92,5 @@ export async function vanishedDelivery(o: VanishedDeliveryOptions): Promise<Faul
       await db.close();
     }
     return res.done();
-  } catch (err) {
-    // When the service died under the fault, say so: that is the finding.
-    if (started?.exitInfo()) res.note(`the service ${started.exitInfo()}`);
-    return res.error(err);
-  } finally {
-    for (const c of cleanup) await c().catch(() => {});
-  }
+  });
 }
