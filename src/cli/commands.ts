@@ -1,26 +1,15 @@
 // The commands of `ccpor`, one entry each: flags checked with zod, work done by db/ and src/.
+// Only cheap modules are imported here (flag parsing, constants the flag schemas and the help text
+// need); each command imports what it runs when it runs, so `ccpor user add` does not load the
+// listeners, SSH, the console or CARPOS.
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { addAgency, addUser, AGENCY_KINDS, findAgency, ORI_PATTERN, ROLES, unlockUser } from '../../db/accounts.ts';
-import { AuditTrail, verifyAuditTrail } from '../../db/audit.ts';
+import type { Database } from '../../db/database.ts';
 import { isRealDate, localDate } from '../../db/dates.ts';
-import { migrate } from '../../db/migrate.ts';
-import { setEscalationOri } from '../../db/hit-requests.ts';
-import { openDatabase, openRegistry } from '../../db/open.ts';
-import { seedRegistry } from '../../db/seed.ts';
-import { addSshKey } from '../../db/ssh-keys.ts';
-import { resendOrder } from '../carpos/outbox.ts';
-import { carposStatus, formatCarposStatus } from '../carpos/status.ts';
-import { systemClock } from '../clock.ts';
+import type { Registry } from '../../db/registry.ts';
 import type { Config } from '../config.ts';
-import { isWorker, runPrimary } from '../cluster.ts';
-import { importLine } from '../import.ts';
-import { newTotpSecret } from '../session/totp.ts';
-import { Switchboard } from '../session/switchboard.ts';
-import { localBus } from '../switching/bus.ts';
-import { MessageSwitch } from '../switching/switch.ts';
 import type { Logger } from '../log.ts';
-import { runService } from '../service.ts';
 import { readFlags, UsageError } from './args.ts';
 import { progressBar } from './progress.ts';
 
@@ -39,7 +28,9 @@ const ori = z.string().transform((s) => s.toUpperCase()).pipe(z.string().regex(O
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /** Opens the configured database, migrated, for the length of fn. */
-async function withDatabase<T>(ctx: CommandContext, fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+async function withDatabase<T>(ctx: CommandContext, fn: (db: Database) => Promise<T>): Promise<T> {
+  const { openDatabase } = await import('../../db/open.ts');
+  const { migrate } = await import('../../db/migrate.ts');
   const db = await openDatabase(ctx.config, ctx.log);
   try {
     await migrate(db);
@@ -50,7 +41,8 @@ async function withDatabase<T>(ctx: CommandContext, fn: (db: Awaited<ReturnType<
 }
 
 /** Opens the registry (migrated, with the configured cache) for the length of fn. */
-async function withRegistry<T>(ctx: CommandContext, fn: (r: Awaited<ReturnType<typeof openRegistry>>) => Promise<T>): Promise<T> {
+async function withRegistry<T>(ctx: CommandContext, fn: (r: Registry) => Promise<T>): Promise<T> {
+  const { openRegistry } = await import('../../db/open.ts');
   const registry = await openRegistry(ctx.config, ctx.log);
   try {
     return await fn(registry);
@@ -67,7 +59,9 @@ export const commands: Record<string, Command> = {
     summary: 'run the service (--demo: on a fresh embedded registry, create demo users and orders)',
     async run(args, ctx) {
       const f = readFlags(args, { demo: z.boolean().optional() }, ['demo']);
+      const { isWorker, runPrimary } = await import('../cluster.ts');
       if (ctx.config.workers > 1 && !isWorker()) return runPrimary(ctx.config, ctx.log);
+      const { runService } = await import('../service.ts');
       await runService(ctx.config, ctx.log, { demo: !!f.demo && !isWorker() });
     },
   },
@@ -76,6 +70,8 @@ export const commands: Record<string, Command> = {
     summary: 'bring the schema up to date (also done by serve)',
     async run(args, ctx) {
       readFlags(args, {});
+      const { openDatabase } = await import('../../db/open.ts');
+      const { migrate } = await import('../../db/migrate.ts');
       const db = await openDatabase(ctx.config, ctx.log);
       try {
         const applied = await migrate(db);
@@ -105,6 +101,7 @@ export const commands: Record<string, Command> = {
     async run(args, ctx) {
       const f = readFlags(args, { ori, to: ori.optional(), clear: z.boolean().optional() }, ['clear']);
       if (!f.to === !f.clear) throw new UsageError('give --to ORI or --clear');
+      const { setEscalationOri } = await import('../../db/hit-requests.ts');
       await withDatabase(ctx, (db) => setEscalationOri(db, f.ori, f.to ?? null));
       say(f.to ? `unanswered hit confirmations of ${f.ori} escalate to ${f.to}` : `no escalation ORI for ${f.ori}`);
     },
@@ -124,7 +121,7 @@ export const commands: Record<string, Command> = {
         },
         ['totp'],
       );
-      const totpSecret = f.totp ? newTotpSecret() : undefined;
+      const totpSecret = f.totp ? (await import('../session/totp.ts')).newTotpSecret() : undefined;
       await withDatabase(ctx, (db) => addUser(db, { name: f.name, role: f.role, ori: f.ori, password: f.password, totpSecret }));
       say(`user ${f.name.toUpperCase()} added as ${f.role} of ${f.ori}`);
       // Shown once, for the user's authenticator app; never logged.
@@ -142,6 +139,7 @@ export const commands: Record<string, Command> = {
       } catch (err) {
         throw new UsageError(`cannot read ${f.file}: ${(err as Error).message}`);
       }
+      const { addSshKey } = await import('../../db/ssh-keys.ts');
       const key = await withDatabase(ctx, (db) => addSshKey(db, f.name, text));
       say(`${key.algorithm} key ${key.fingerprint} added for ${f.name.toUpperCase()}`);
     },
@@ -186,6 +184,7 @@ export const commands: Record<string, Command> = {
         'as-of': z.string().refine(isRealDate, 'a real date, CCYYMMDD').optional(),
       });
       const asOf = f['as-of'] ?? localDate(new Date(), ctx.config.timeZone);
+      const { seedRegistry } = await import('../../db/seed.ts');
       const bar = progressBar('seeding');
       const s = await withDatabase(ctx, (db) =>
         seedRegistry(db, {
@@ -209,6 +208,13 @@ export const commands: Record<string, Command> = {
       } catch (err) {
         throw new UsageError(`cannot read ${f.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
+      const { openRegistry } = await import('../../db/open.ts');
+      const { AuditTrail } = await import('../../db/audit.ts');
+      const { importLine } = await import('../import.ts');
+      const { Switchboard } = await import('../session/switchboard.ts');
+      const { MessageSwitch } = await import('../switching/switch.ts');
+      const { localBus } = await import('../switching/bus.ts');
+      const { systemClock } = await import('../clock.ts');
       const registry = await openRegistry(ctx.config, ctx.log);
       const audit = new AuditTrail(registry.db, ctx.log);
       let accepted = 0;
@@ -241,6 +247,7 @@ export const commands: Record<string, Command> = {
     summary: 'the CARPOS outbox: counts by state, the oldest pending row, every rejected or held row',
     async run(args, ctx) {
       readFlags(args, {});
+      const { carposStatus, formatCarposStatus } = await import('../carpos/status.ts');
       const s = await withDatabase(ctx, (db) => carposStatus(db));
       const url = ctx.config.carpos.url;
       const gateway = url ? `sends to ${new URL(url).origin}` : 'CARPOS_URL is not set here: the gateway is off and everything waits in the outbox';
@@ -252,6 +259,7 @@ export const commands: Record<string, Command> = {
     summary: 'after a rejection is corrected: send the rejected transaction of PNO again (new Idempotency-Key), then the held ones',
     async run(args, ctx) {
       const f = readFlags(args, { pno: z.string().trim().min(1).max(20).transform((s) => s.toUpperCase()) });
+      const { resendOrder } = await import('../carpos/outbox.ts');
       const r = await withDatabase(ctx, (db) => resendOrder(db, f.pno));
       if (!r.found) throw new UsageError(`no order ${f.pno}`);
       say(r.released ? `${f.pno}: ${r.released} transaction${r.released === 1 ? '' : 's'} queued for CARPOS again` : `${f.pno}: nothing rejected or held`);
@@ -262,6 +270,7 @@ export const commands: Record<string, Command> = {
     summary: "check the audit trail's hash chain; non-zero exit and the first bad entry when it fails",
     async run(args, ctx) {
       readFlags(args, {});
+      const { verifyAuditTrail } = await import('../../db/audit.ts');
       const r = await withDatabase(ctx, (db) => verifyAuditTrail(db));
       if (r.ok) {
         say(`audit trail intact: ${r.entries} entries`);
