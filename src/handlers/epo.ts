@@ -2,23 +2,15 @@
 // CFL/ line for every active order it conflicts with.
 // The parser has already applied the field rules of ICD 3.1 and 4.1 (CTI is the message's ORI,
 // which the session has checked is the clerk's own).
-import { DuplicateOrderError } from '../../db/orders.ts';
 import { ackBody } from '../../protocol/index.ts';
 import type { InboundMessage } from '../../protocol/messages.ts';
-import { Reject, type HandlerContext, type HandlerResult } from './context.ts';
+import type { HandlerContext, HandlerResult } from './context.ts';
 import { orderEntry } from './order-entry.ts';
-import { conflictLines } from './orders.ts';
+import { conflictLines, rejectDuplicate } from './orders.ts';
 
 export async function enterOrder(msg: Extract<InboundMessage, { mke: 'EPO' }>, ctx: HandlerContext): Promise<HandlerResult> {
-  let entered: { pno: string; conflicts: number };
-  try {
-    // The registry checks for a duplicate inside the entry's own transaction (no race between two entries).
-    entered = await ctx.registry.enterOrder(orderEntry(msg.order), { user: ctx.user.name, ori: ctx.user.ori });
-  } catch (err) {
-    if (!(err instanceof DuplicateOrderError)) throw err;
-    const dup = err.existing;
-    throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
-  }
+  // The registry checks for a duplicate inside the entry's own transaction (no race between two entries).
+  const entered = await ctx.registry.enterOrder(orderEntry(msg.order), { user: ctx.user.name, ori: ctx.user.ori }).catch(rejectDuplicate);
   // Most orders conflict with none: then there is nothing to look up for the CFL lines.
   return { status: 'ACK', body: ackBody(entered.pno, entered.conflicts > 0 ? await conflictLines(entered.pno, ctx) : []), records: 1 };
 }

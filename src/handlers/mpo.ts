@@ -1,13 +1,13 @@
 // MPO (ICD 4, issue 5): a CLERK of the issuing court changes an active order. The court's rules
 // hold for the order as the change leaves it; the change is a new version with its history; the
 // ACK lists the conflicts the order has afterwards.
-import { DuplicateOrderError, OrderChangedError } from '../../db/orders.ts';
+import { OrderChangedError } from '../../db/orders.ts';
 import { ackBody, checkOrder, mergeOrder } from '../../protocol/index.ts';
 import type { InboundMessage } from '../../protocol/messages.ts';
 import { localDate } from '../../db/dates.ts';
 import { Reject, type HandlerContext, type HandlerResult } from './context.ts';
 import { orderFields } from './order-entry.ts';
-import { conflictLines, orderForChange } from './orders.ts';
+import { conflictLines, orderForChange, rejectDuplicate } from './orders.ts';
 
 export async function modifyOrder(msg: Extract<InboundMessage, { mke: 'MPO' }>, ctx: HandlerContext): Promise<HandlerResult> {
   // Another write may land between the check and the change: check again on the new version once.
@@ -30,14 +30,8 @@ async function attemptChange(msg: Extract<InboundMessage, { mke: 'MPO' }>, ctx: 
   const merged = mergeOrder(orderFields(order), msg.changes);
   const problem = checkOrder(merged, localDate(ctx.clock.now(), ctx.timeZone));
   if (problem) throw new Reject('FLD', problem);
-  try {
-    // A changed TYP or OCA is checked for a duplicate in the registry, under the case's lock.
-    await ctx.registry.modifyOrder(msg.pno, msg.changes, { user: ctx.user.name, ori: ctx.user.ori }, order.version);
-  } catch (err) {
-    if (!(err instanceof DuplicateOrderError)) throw err;
-    const dup = err.existing;
-    throw new Reject('DUP', `ACTIVE ${dup.typ} ${dup.pno} ALREADY ENTERED FOR OCA ${dup.oca}`);
-  }
+  // A changed TYP or OCA is checked for a duplicate in the registry, under the case's lock.
+  await ctx.registry.modifyOrder(msg.pno, msg.changes, { user: ctx.user.name, ori: ctx.user.ori }, order.version).catch(rejectDuplicate);
   await ctx.watches.orderChanged(msg.pno, 'MODIFY', { ori: ctx.user.ori, terminal: ctx.terminal });
   return { status: 'ACK', body: ackBody(msg.pno, await conflictLines(msg.pno, ctx)), records: 1 };
 }
