@@ -662,7 +662,11 @@ export class Registry {
 // persons (arrays), $49–$52 service (or nulls), $53 history changes, $54 its time, $55 outbox
 // payload, $56 idempotency key. Data-modifying CTEs run once each, whether or not read.
 // The lock is held to the end of the entry's transaction; the number is drawn in the same round trip.
-const SQL_LOCK_CASE_AND_NUMBER = `SELECT pg_advisory_xact_lock(hashtextextended('ccpor-case:' || $1::text, 0)), nextval('pno_seq')::text AS n`;
+// The lock of a court's case, `CTI/OCA` as SQL text: an entry and a change into the same case take
+// the same one, so whatever builds the key builds it here.
+const caseLock = (ctiSlashOca: string) => `pg_advisory_xact_lock(hashtextextended('ccpor-case:' || ${ctiSlashOca}, 0))`;
+
+const SQL_LOCK_CASE_AND_NUMBER = `SELECT ${caseLock('$1::text')}, nextval('pno_seq')::text AS n`;
 
 // An order of the same type in force for the case: stored ACTIVE and not past its expiry ($4, today
 // where the registry is), as effectiveStatus() decides.
@@ -672,11 +676,8 @@ SELECT pno, typ, oca FROM orders
    AND id IS DISTINCT FROM $5::bigint
  ORDER BY id LIMIT 1`;
 
-// MPO's lock on the case the order will be in ($2: its new OCA, or null when unchanged): the same
-// key as an entry's, so an entry and a change into the same case wait for each other.
-const SQL_LOCK_CASE_OF_ORDER = `
-SELECT pg_advisory_xact_lock(hashtextextended('ccpor-case:' || cti || '/' || coalesce($2::text, oca), 0))
-  FROM orders WHERE pno = $1::text`;
+// MPO's lock on the case the order will be in ($2: its new OCA, or null when unchanged).
+const SQL_LOCK_CASE_OF_ORDER = `SELECT ${caseLock(`cti || '/' || coalesce($2::text, oca)`)} FROM orders WHERE pno = $1::text`;
 
 const SQL_ENTER = `
 WITH o AS (
